@@ -1,0 +1,304 @@
+"""Text normalisation and tokenisation for matching Chinese text typed on a phone.
+
+Everything here is deterministic and pure (caches aside), so the matcher can apply the very
+same steps to the knowledge base at build time and to a query at run time:
+
+* :func:`normalize` folds a text to one canonical form: NFKC (full-width -> half-width),
+  Traditional -> Simplified (OpenCC ``t2s``), lower case, and every punctuation mark, symbol,
+  emoji, control/format character (RTL marks, zero-width joiners...) turned into a space.
+  It never raises and is idempotent.
+* :func:`segments` / :func:`char_bigrams` give character n-grams inside runs of text.
+* :func:`char_readings` / :func:`pinyin_bigrams` / :func:`pinyin_key` give toneless,
+  "fuzzy" pinyin (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing merged) so that a word typed
+  with a pinyin IME slip or a homophone (风控 for 封控, 荣错 for 容错) has the same key.
+* :func:`words` segments with jieba and drops function words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+__all__ = [
+    "char_bigrams",
+    "char_readings",
+    "content_runs",
+    "fuzzy_syllable",
+    "is_cjk",
+    "load_stopwords",
+    "normalize",
+    "pinyin_bigrams",
+    "pinyin_key",
+    "segments",
+    "to_simplified",
+    "token_runs",
+    "add_words",
+    "words",
+]
+
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+
+# --------------------------------------------------------------------------- normalisation
+
+_cc_lock = threading.Lock()
+_cc = None
+
+
+def _converter():
+    global _cc
+    if _cc is None:
+        with _cc_lock:
+            if _cc is None:
+                import opencc
+
+                _cc = opencc.OpenCC("t2s")
+    return _cc
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified Chinese (OpenCC t2s); other scripts pass through."""
+    if not text:
+        return text
+    try:
+        return _converter().convert(text)
+    except Exception:  # pragma: no cover - opencc is robust, be defensive anyway
+        return text
+
+
+def _keep(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    # letters and numbers stay; punctuation, symbols (emoji), separators, marks, control,
+    # format (RTL/zero-width), surrogates, private use and unassigned characters go.
+    return cat[0] in "LN"
+
+
+def _fold_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text)
+    text = text.lower()
+    out = [ch if _keep(ch) else " " for ch in text]
+    return " ".join("".join(out).split())
+
+
+def normalize(text: str) -> str:
+    """Canonical form of ``text``; never raises, ``normalize(normalize(x)) == normalize(x)``."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    # Make sure we have valid code points only (lone surrogates cannot be encoded).
+    text = text.encode("utf-8", "replace").decode("utf-8", "replace")
+    prev = text
+    for _ in range(6):
+        cur = _fold_once(prev)
+        if cur == prev:
+            return cur
+        prev = cur
+    return prev
+
+
+# --------------------------------------------------------------------------- characters
+
+
+def is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        0x4E00 <= o <= 0x9FFF
+        or 0x3400 <= o <= 0x4DBF
+        or 0x20000 <= o <= 0x2FA1F
+        or 0xF900 <= o <= 0xFAFF
+        or o == 0x3007
+    )
+
+
+_SEG_RE = re.compile(r"\S+")
+
+
+def segments(norm: str) -> list[str]:
+    """Runs of text without spaces in a normalised string."""
+    return _SEG_RE.findall(norm)
+
+
+def char_bigrams(norm: str) -> list[str]:
+    """Character bigrams inside each run of CJK characters of a normalised string.
+
+    A run of a single CJK character yields that character; Latin/digit runs yield the run
+    itself (lower-cased words like ``pcr`` or ``120``).
+    """
+    out: list[str] = []
+    for run in content_runs(norm):
+        if len(run) == 1 or not is_cjk(run[0]):
+            out.append(run)
+            continue
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+_RUN_RE = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+|[a-z0-9]+")
+
+
+def content_runs(norm: str) -> list[str]:
+    """Maximal runs of CJK characters, or of ASCII letters/digits."""
+    return _RUN_RE.findall(norm)
+
+
+# --------------------------------------------------------------------------- pinyin
+
+_INITIAL_FOLD = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+
+
+@functools.lru_cache(maxsize=4096)
+def fuzzy_syllable(syl: str) -> str:
+    """Fold a toneless pinyin syllable so IME-confusable ones collide (zh/z, ang/an, n/l...)."""
+    s = syl.lower().replace("ü", "v").replace("u:", "v")
+    for a, b in _INITIAL_FOLD:
+        if s.startswith(a):
+            s = b + s[len(a) :]
+            break
+    if s.startswith("l") and len(s) > 1:
+        s = "n" + s[1:]
+    if s.endswith("ng") and len(s) > 2 and s[-3] in "aei":
+        s = s[:-1]
+    return s
+
+
+_py_lock = threading.Lock()
+_READINGS: dict[str, tuple[str, ...]] = {}
+
+
+def char_readings(ch: str) -> tuple[str, ...]:
+    """All fuzzy toneless readings of one character (the character itself if not Chinese)."""
+    got = _READINGS.get(ch)
+    if got is not None:
+        return got
+    if not is_cjk(ch):
+        got = (ch,)
+    else:
+        try:
+            from pypinyin import Style, pinyin
+
+            raw = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="default")[0]
+        except Exception:  # pragma: no cover
+            raw = [ch]
+        seen: list[str] = []
+        for r in raw:
+            f = fuzzy_syllable(r) if r and r.isascii() else ch
+            if f not in seen:
+                seen.append(f)
+        got = tuple(seen[:2]) or (ch,)
+    with _py_lock:
+        _READINGS[ch] = got
+    return got
+
+
+def pinyin_bigrams(norm: str) -> list[str]:
+    """Fuzzy-pinyin keys of adjacent CJK characters (all readings of polyphones)."""
+    out: list[str] = []
+    for run in content_runs(norm):
+        if not is_cjk(run[0]):
+            continue
+        if len(run) == 1:
+            out.extend(char_readings(run))
+            continue
+        readings = [char_readings(c) for c in run]
+        for i in range(len(run) - 1):
+            a, b = readings[i], readings[i + 1]
+            if len(a) == 1 and len(b) == 1:
+                out.append(a[0] + "_" + b[0])
+            else:
+                out.extend(x + "_" + y for x in a for y in b)
+    return out
+
+
+def pinyin_key(text: str) -> str:
+    """Fuzzy pinyin of a short word using each character's first reading, e.g. 荣错 -> rong_cuo."""
+    return "_".join(char_readings(c)[0] for c in normalize(text) if not c.isspace())
+
+
+# --------------------------------------------------------------------------- words
+
+_jieba_lock = threading.Lock()
+_jieba_ready = False
+
+
+def _jieba():
+    global _jieba_ready
+    import jieba
+
+    if not _jieba_ready:
+        with _jieba_lock:
+            if not _jieba_ready:
+                jieba.setLogLevel(60)
+                jieba.initialize()
+                _jieba_ready = True
+    return jieba
+
+
+def add_words(terms: Iterable[str]) -> None:
+    """Teach jieba domain words (lexicon terms, case keywords) so they stay whole."""
+    jb = _jieba()
+    with _jieba_lock:
+        for t in terms:
+            t = normalize(t).replace(" ", "")
+            if len(t) >= 2 and t not in _added_words:
+                _added_words.add(t)
+                jb.add_word(t, freq=max(jb.get_FREQ(t) or 0, 2000))
+
+
+_added_words: set[str] = set()
+
+
+@functools.lru_cache(maxsize=1)
+def load_stopwords() -> frozenset[str]:
+    """Function words and chat filler (``knowledge/lexicon/stopwords.yaml``)."""
+    path = LEXICON_DIR / "stopwords.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError:
+        data = {}
+    out: set[str] = set()
+    for key in ("function", "filler", "generic"):
+        for w in data.get(key) or ():
+            w = normalize(str(w)).replace(" ", "")
+            if w:
+                out.add(w)
+    return frozenset(out)
+
+
+def words(norm: str, drop_stop: bool = True) -> list[str]:
+    """jieba words of a normalised string (no spaces), function words dropped."""
+    stop = load_stopwords() if drop_stop else frozenset()
+    jb = _jieba()
+    out: list[str] = []
+    for seg in segments(norm):
+        for w in jb.lcut(seg, HMM=False):
+            if w and not w.isspace() and w not in stop:
+                out.append(w)
+    return out
+
+
+def token_runs(norm: str) -> list[str]:
+    """Runs of consecutive content words: the text with function words cut out.
+
+    ``"我没走程序直接找超市"`` -> ``["走程序直接找超市"]`` minus stopwords, so that
+    n-grams are not formed across filler like 的/了/我.
+    """
+    stop = load_stopwords()
+    jb = _jieba()
+    runs: list[str] = []
+    for seg in segments(norm):
+        cur: list[str] = []
+        for w in jb.lcut(seg, HMM=False):
+            if w in stop:
+                if cur:
+                    runs.append("".join(cur))
+                    cur = []
+            else:
+                cur.append(w)
+        if cur:
+            runs.append("".join(cur))
+    return runs
