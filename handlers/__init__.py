@@ -1,0 +1,15 @@
+"""Telegram handlers: thin callbacks over the services in :mod:`bot`."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+
+def register_all(application: Application) -> None:
+    from handlers import admin_users, common, knowledge
+
+    common.register(application)
+    admin_users.register(application)
+    knowledge.register(application)
+    knowledge.register_free_text(application)
+    common.register_fallbacks(application)

@@ -1,0 +1,63 @@
+"""Wiring: one python-telegram-bot Application over the shared services, whatever transport feeds it."""
+
+from __future__ import annotations
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.persistence import SqlitePersistence
+from bot.services import Services
+from handlers import register_all
+from handlers.context import Ctx
+
+OFFLINE_TOKEN = "0:offline-local-bot-api"  # never valid at Telegram: offline mode cannot leak to it
+
+COMMANDS = [
+    ("start", "开始 / 注册"),
+    ("help", "菜单与帮助"),
+    ("cancel", "取消当前操作"),
+    ("lang", "切换语言 Language"),
+]
+
+
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    rate_limit_outgoing: bool = False,
+    with_updater: bool = True,
+) -> Application:
+    settings = services.settings
+    builder: ApplicationBuilder = (
+        ApplicationBuilder()
+        .token(settings.token or OFFLINE_TOKEN)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .context_types(ContextTypes(context=Ctx))
+        .persistence(SqlitePersistence(services.storage.ptb, settings.persistence_interval_s))
+        .defaults(Defaults(parse_mode="HTML"))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit_outgoing:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if not with_updater:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data["services"] = services
+    register_all(application)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    services: Services = application.bot_data["services"]
+    services.notifier.start(application.bot)
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+
+
+async def _post_shutdown(application: Application) -> None:
+    services: Services = application.bot_data["services"]
+    await services.notifier.stop()

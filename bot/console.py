@@ -1,0 +1,108 @@
+"""A chat in the terminal with the same Application Telegram would run.
+
+Buttons are shown numbered and pressed by typing the number (or ``!N``); ``/as USER_ID``
+switches who is typing; ``/file PATH`` sends a document. Piped input works line by line and the
+console exits at the end of input, so it is scriptable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import Settings
+from bot.local_api import SentMessage
+from bot.local_chat import LocalChat
+
+HELP = (
+    "console: type messages as a Telegram user would. N or !N presses button N; "
+    "/as USER_ID switches user; /file PATH sends a document; /quit exits."
+)
+
+
+class Console:
+    def __init__(self, chat: LocalChat, user_id: int, out: TextIO) -> None:
+        self.chat = chat
+        self.user_id = user_id
+        self.out = out
+        self.last_keyboard: dict[int, SentMessage] = {}
+
+    def show(self, messages: list[SentMessage]) -> None:
+        for message in messages:
+            who = "" if message.chat_id == self.user_id else f" → {message.chat_id}"
+            mark = " (edited)" if message.edited else ""
+            print(f"bot{who}{mark}:", file=self.out)
+            if message.document:
+                print(f"  [file {message.document[0]}, {len(message.document[1])} bytes]", file=self.out)
+            if message.photo is not None:
+                print(f"  [picture, {len(message.photo)} bytes]", file=self.out)
+            for line in message.plain.splitlines() or [""]:
+                print(f"  {line}", file=self.out)
+            for number, (label, _data) in enumerate(message.buttons, start=1):
+                print(f"  [{number}] {label}", file=self.out)
+            if message.buttons:
+                self.last_keyboard[message.chat_id] = message
+        self.out.flush()
+
+    async def handle(self, line: str) -> bool:
+        """Process one input line; False ends the session."""
+        line = line.rstrip("\r\n")
+        stripped = line.strip()
+        if not stripped:
+            return True
+        if stripped in ("/quit", "/exit"):
+            return False
+        if stripped.startswith("/as"):
+            parts = stripped.split()
+            if len(parts) == 2 and parts[1].lstrip("-").isdigit():
+                self.user_id = int(parts[1])
+                print(f"console: now typing as user {self.user_id}", file=self.out)
+            else:
+                print("console: usage /as USER_ID", file=self.out)
+            return True
+        if stripped.startswith("/file "):
+            path = Path(stripped[6:].strip()).expanduser()
+            if not path.is_file():
+                print(f"console: no such file {path}", file=self.out)
+                return True
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            self.show(await self.chat.send_document(self.user_id, path.name, path.read_bytes(), mime))
+            return True
+        number = stripped[1:] if stripped.startswith("!") else stripped
+        if number.isdigit() and (stripped.startswith("!") or len(number) <= 2):
+            keyboard = self.last_keyboard.get(self.user_id)
+            index = int(number) - 1
+            if keyboard is None or not 0 <= index < len(keyboard.buttons):
+                print("console: no such button", file=self.out)
+                return True
+            self.show(await self.chat.press(self.user_id, keyboard, keyboard.buttons[index][1]))
+            return True
+        self.show(await self.chat.send(self.user_id, line))
+        return True
+
+
+async def run_console(settings: Settings, user_id: int | None = None, stdin: TextIO | None = None,
+                      out: TextIO | None = None) -> None:
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    chat = await LocalChat.start(settings)
+    user = user_id if user_id is not None else (settings.admin_ids[0] if settings.admin_ids else 1)
+    console = Console(chat, user, out)
+    interactive = stdin.isatty()
+    if interactive:
+        print(HELP, file=out)
+        print(f"console: typing as user {user}", file=out)
+    try:
+        while True:
+            if interactive:
+                print(f"[{console.user_id}]> ", end="", file=out, flush=True)
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            if not await console.handle(line):
+                break
+    finally:
+        await chat.stop()

@@ -1,0 +1,100 @@
+"""Durable outgoing notifications.
+
+A filing must reach every supervisor even if the bot restarts right after it was saved, and a
+throttled send must not block the handler that triggered it: notifications are written to the
+outbox in the same transaction as the change, then delivered by a background worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.i18n import split_message
+from storage.sqlite.storage import SqliteStorage
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+
+class Notifier:
+    def __init__(self, storage: SqliteStorage) -> None:
+        self.storage = storage
+        self._wake = asyncio.Event()
+        self._deliver_lock = asyncio.Lock()
+        self._task: asyncio.Task | None = None
+        self.bot: Bot | None = None
+
+    async def enqueue(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None, dedup_key: str | None = None
+    ) -> bool:
+        encoded = json.dumps(markup.to_dict(), ensure_ascii=False) if markup else None
+        queued = await self.storage.outbox.enqueue(chat_id, text, encoded, dedup_key)
+        self._wake.set()
+        return queued
+
+    def start(self, bot: Bot) -> None:
+        self.bot = bot
+        self._task = asyncio.create_task(self._run(), name="notifier")
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # the worker must outlive any one bad message
+                log.exception("notifier: delivery round failed")
+                await asyncio.sleep(1)
+                self._wake.set()
+
+    async def drain(self) -> int:
+        """Deliver everything pending; returns the number delivered."""
+        assert self.bot is not None
+        delivered = 0
+        async with self._deliver_lock:
+            while pending := await self.storage.outbox.pending():
+                for message in pending:
+                    if await self._deliver(message.id, message.chat_id, message.text, message.markup, message.attempts):
+                        delivered += 1
+                if all(m.attempts + 1 >= MAX_ATTEMPTS for m in pending) and not delivered:
+                    break
+        return delivered
+
+    async def _deliver(self, message_id: int, chat_id: int, text: str, markup: str | None, attempts: int) -> bool:
+        assert self.bot is not None
+        reply_markup = InlineKeyboardMarkup.de_json(json.loads(markup), self.bot) if markup else None
+        parts = split_message(text)
+        try:
+            for index, part in enumerate(parts):
+                await self.bot.send_message(
+                    chat_id, part, parse_mode=ParseMode.HTML,
+                    reply_markup=reply_markup if index == len(parts) - 1 else None,
+                )
+        except RetryAfter as exc:
+            await asyncio.sleep(float(exc.retry_after if isinstance(exc.retry_after, int | float) else 1))
+            return False
+        except (Forbidden, BadRequest) as exc:
+            # Blocked bot or a refused text: retrying cannot help; record why and move on.
+            await self.storage.outbox.mark_failed(message_id, str(exc), final=True)
+            log.warning("notifier: message %s to %s refused: %s", message_id, chat_id, exc)
+            return False
+        except TelegramError as exc:
+            await self.storage.outbox.mark_failed(message_id, str(exc), final=attempts + 1 >= MAX_ATTEMPTS)
+            return False
+        await self.storage.outbox.mark_sent(message_id)
+        return True

@@ -1,0 +1,103 @@
+"""Admins: invite codes from chat, as one command or step by step with buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.users import UserError
+from handlers import menu
+from handlers.access import require, t
+from handlers.callback_data import Callback, cb, pattern
+from handlers.context import Ctx
+from handlers.reply import answer_query, keyboard, reply
+
+CHOOSE_ROLE, TYPE_UNIT = range(2)
+
+
+async def invite(update: Update, context: Ctx) -> int:
+    admin = await require(update, context, "admin")
+    if admin is None:
+        return ConversationHandler.END
+    args = context.args or []
+    if len(args) >= 2:
+        await _create(update, context, args[0].lower(), " ".join(args[1:]))
+        return ConversationHandler.END
+    if args:
+        await reply(update, context, await t(update, context, "invite.usage"))
+        return ConversationHandler.END
+    await answer_query(update)
+    rows = [[(await t(update, context, f"roles.{r}"), cb("inv", "role", r)) for r in ("cadre", "supervisor")]]
+    await reply(update, context, await t(update, context, "invite.choose_role"), keyboard(rows))
+    return CHOOSE_ROLE
+
+
+async def chose_role(update: Update, context: Ctx) -> int:
+    await answer_query(update)
+    if await require(update, context, "admin") is None:
+        return ConversationHandler.END
+    data = Callback.parse(update.callback_query.data if update.callback_query else None)
+    if data is None or data.arg not in ("cadre", "supervisor"):
+        await reply(update, context, await t(update, context, "common.stale_button"))
+        return CHOOSE_ROLE
+    context.user_data["invite_role"] = data.arg
+    await reply(update, context, await t(update, context, "invite.type_unit"))
+    return TYPE_UNIT
+
+
+async def typed_unit(update: Update, context: Ctx) -> int:
+    if await require(update, context, "admin") is None:
+        return ConversationHandler.END
+    role = context.user_data.get("invite_role", "cadre")
+    assert update.message is not None and update.message.text is not None
+    if not await _create(update, context, role, update.message.text):
+        return TYPE_UNIT
+    context.user_data.pop("invite_role", None)
+    return ConversationHandler.END
+
+
+async def _create(update: Update, context: Ctx, role: str, unit: str) -> bool:
+    admin = await context.services.users.get(update.effective_user.id) if update.effective_user else None
+    try:
+        created = await context.services.users.invite(role, unit, actor=admin.telegram_id if admin else None)
+    except UserError as exc:
+        await reply(update, context, await t(update, context, exc.key, **exc.values))
+        return False
+    link = f"https://t.me/{context.bot.username}?start={created.code}"
+    text = await t(
+        update, context, "invite.created",
+        role=await t(update, context, f"roles.{created.role}"), unit=created.unit_name or "",
+        code=created.code, link=link,
+    )
+    await reply(update, context, text)
+    return True
+
+
+async def cancel(update: Update, context: Ctx) -> int:
+    context.user_data.pop("invite_role", None)
+    await reply(update, context, await t(update, context, "invite.cancelled"))
+    return ConversationHandler.END
+
+
+def register(app: Application) -> None:
+    app.add_handler(
+        ConversationHandler(
+            entry_points=[CommandHandler("invite", invite), CallbackQueryHandler(invite, pattern=r"^m:invite:")],
+            states={
+                CHOOSE_ROLE: [CallbackQueryHandler(chose_role, pattern=pattern("inv"))],
+                TYPE_UNIT: [MessageHandler(filters.TEXT & ~filters.COMMAND, typed_unit)],
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="invite",
+            persistent=True,
+            allow_reentry=True,
+        )
+    )
+    menu.register("invite", {"admin"})

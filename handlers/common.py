@@ -1,0 +1,158 @@
+"""Everyone: /start (with invite codes), /help, /lang, /cancel, the menu, unknown input, errors."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.i18n import LOCALES
+from bot.users import UserError
+from handlers import menu
+from handlers.access import locale, t
+from handlers.callback_data import Callback, cb, pattern
+from handlers.context import Ctx
+from handlers.reply import answer_query, edit_or_reply, keyboard, reply
+
+log = logging.getLogger(__name__)
+
+
+async def rate_limit(update: Update, context: Ctx) -> None:
+    user = update.effective_user
+    if user is None or context.services.limiter.allow(user.id):
+        return
+    if context.services.limiter.should_warn(user.id):
+        await answer_query(update)
+        await reply(update, context, await t(update, context, "common.rate_limited"))
+    raise ApplicationHandlerStop
+
+
+async def start(update: Update, context: Ctx) -> None:
+    tg_user = update.effective_user
+    assert tg_user is not None
+    services = context.services
+    if context.args:
+        try:
+            user = await services.users.redeem(context.args[0], tg_user.id, tg_user.full_name)
+        except UserError as exc:
+            await reply(update, context, await t(update, context, exc.key, **exc.values))
+            return
+        await reply(update, context, await _who(update, context, "start.registered", user))
+        await help_menu(update, context)
+        return
+    await help_menu(update, context)
+
+
+async def _who(update: Update, context: Ctx, key: str, user) -> str:
+    return await t(
+        update,
+        context,
+        key,
+        name=update.effective_user.full_name if update.effective_user else "",
+        role=await t(update, context, f"roles.{user.role}"),
+        unit=user.unit_name or await t(update, context, "roles.none"),
+    )
+
+
+async def help_menu(update: Update, context: Ctx) -> None:
+    tg_user = update.effective_user
+    assert tg_user is not None
+    user = await context.services.users.get(tg_user.id)
+    loc = await locale(update, context)
+    cat = context.services.catalogue
+    if user is None:
+        head = cat.t(loc, "start.welcome_unregistered")
+        role = None
+    elif not user.active:
+        await reply(update, context, cat.t(loc, "common.deactivated"))
+        return
+    else:
+        head = await _who(update, context, "start.welcome_registered", user)
+        role = user.role
+    lines = [head, "", cat.t(loc, "help.title")]
+    lines.append(cat.t(loc, "help.free_text") if role else cat.t(loc, "help.public"))
+    await reply(update, context, "\n".join(lines), keyboard(menu.buttons(role, lambda k: cat.t(loc, k))))
+
+
+async def choose_language(update: Update, context: Ctx) -> None:
+    rows = [[("中文", cb("lang", "set", "zh")), ("English", cb("lang", "set", "en"))]]
+    await answer_query(update)
+    await reply(update, context, await t(update, context, "lang.choose"), keyboard(rows))
+
+
+async def set_language(update: Update, context: Ctx) -> None:
+    data = Callback.parse(update.callback_query.data if update.callback_query else None)
+    await answer_query(update)
+    if data is None or data.arg not in LOCALES or update.effective_user is None:
+        await reply(update, context, await t(update, context, "common.stale_button"))
+        return
+    await context.services.set_locale(update.effective_user.id, data.arg)
+    await edit_or_reply(update, context, await t(update, context, "lang.set"))
+    await help_menu(update, context)
+
+
+async def cancel(update: Update, context: Ctx) -> None:
+    await reply(update, context, await t(update, context, "common.nothing_to_cancel"))
+
+
+async def menu_press(update: Update, context: Ctx) -> None:
+    data = Callback.parse(update.callback_query.data if update.callback_query else None)
+    handler = menu.action(data.action) if data else None
+    if handler is None:
+        await answer_query(update)
+        await reply(update, context, await t(update, context, "common.stale_button"))
+        return
+    await answer_query(update)
+    await handler(update, context)
+
+
+async def stale_button(update: Update, context: Ctx) -> None:
+    await answer_query(update)
+    await reply(update, context, await t(update, context, "common.stale_button"))
+
+
+async def unknown_command(update: Update, context: Ctx) -> None:
+    await reply(update, context, await t(update, context, "common.unknown_command"))
+
+
+async def not_text(update: Update, context: Ctx) -> None:
+    await reply(update, context, await t(update, context, "common.not_text"))
+
+
+async def on_error(update: object, context: Ctx) -> None:
+    log.error("unhandled error: %s", "".join(traceback.format_exception(context.error)).strip())
+    if isinstance(update, Update) and update.effective_chat:
+        try:
+            await reply(update, context, await t(update, context, "common.error"))
+        except Exception:  # the error handler must never raise
+            log.exception("could not tell the user about an error")
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, rate_limit), group=-10)
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler(["help", "menu"], help_menu))
+    app.add_handler(CommandHandler("lang", choose_language))
+    app.add_handler(CallbackQueryHandler(set_language, pattern=pattern("lang")))
+    menu.register("lang", {menu.PUBLIC}, choose_language)
+    app.add_error_handler(on_error)
+
+
+def register_fallbacks(app: Application) -> None:
+    """Last resort for anything no feature handled: added after every feature, in the same group,
+    so they only see what every conversation and command above them declined."""
+    app.add_handler(CallbackQueryHandler(menu_press, pattern=pattern("m")))
+    app.add_handler(CommandHandler("cancel", cancel))
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    app.add_handler(CallbackQueryHandler(stale_button))
+    app.add_handler(MessageHandler(~filters.TEXT & ~filters.COMMAND, not_text))

@@ -1,0 +1,72 @@
+"""How knowledge is shown: case cards, full cases, answers, articles (text + buttons)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import Catalogue, Html, escape
+from handlers.callback_data import cb
+from handlers.reply import keyboard
+from knowledge.matcher import MatchResult
+from knowledge.models import GuidingCase, KnowledgeBase, PolicyArticle
+
+_BOUNDARIES = ("law", "org_interest", "others_rights")
+
+
+def case_cards(cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult, extra_rows=()) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [cat.t(loc, "kb.ambiguous" if result.ambiguous else "kb.cases_title", n=len(result.hits))]
+    buttons: list[tuple[str, str]] = []
+    for n, hit in enumerate(result.hits, start=1):
+        case = kb.case(hit.id)
+        if case is None:
+            continue
+        why = "、".join(hit.why) or cat.t(loc, "kb.none")
+        lines.append(cat.t(loc, "kb.case_card", n=n, title=case.title,
+                           badge=Html(cat.t(loc, f"kb.outcome.{case.outcome}")), why=why))
+        buttons.append((cat.t(loc, "kb.btn_detail", n=n), cb("kb", "case", case.id)))
+    rows = [buttons, *extra_rows]
+    return "\n".join(lines), keyboard(rows)
+
+
+def case_full(cat: Catalogue, loc: str, case: GuidingCase) -> str:
+    kept, broken = cat.t(loc, "kb.boundary_kept"), cat.t(loc, "kb.boundary_broken")
+    boundaries = "；".join(
+        f"{cat.t(loc, f'kb.boundary_names.{name}')}{kept if getattr(case.boundaries, name) else broken}"
+        for name in _BOUNDARIES
+    )
+    distinctions = "；".join(cat.t(loc, f"kb.distinction_names.{d}") for d in case.distinctions) or cat.t(loc, "kb.none")
+    return cat.t(
+        loc, "kb.case_full",
+        title=case.title, badge=Html(cat.t(loc, f"kb.outcome.{case.outcome}")), keywords="、".join(case.keywords),
+        background=case.background, error_elements=case.error_elements, causes=case.causes, handling=case.handling,
+        boundaries=boundaries, distinctions=distinctions, measures=case.measures, lessons=case.lessons,
+    )
+
+
+def article_text(article: PolicyArticle) -> str:
+    return f"<b>{escape(article.title)}</b>\n{escape(article.body)}"
+
+
+def article_button(cat: Catalogue, loc: str, article: PolicyArticle) -> tuple[str, str]:
+    title = article.title if len(article.title) <= 18 else article.title[:17] + "…"
+    return cat.t(loc, "kb.btn_article", title=title), cb("kb", "art", article.id)
+
+
+def answer(cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult) -> tuple[str, InlineKeyboardMarkup]:
+    hit = result.hits[0]
+    rows: list[list[tuple[str, str]]] = []
+    if hit.kind == "faq":
+        entry = kb.faq_entry(hit.id)
+        assert entry is not None
+        text = cat.t(loc, "kb.answer", question=entry.question, answer=entry.answer)
+        articles = [a for a in (kb.article(aid) for aid in entry.articles) if a]
+        if articles:
+            text += "\n\n" + cat.t(loc, "kb.source", title="；".join(a.title for a in articles))
+        rows += [[article_button(cat, loc, a)] for a in articles[:3]]
+    else:
+        article = kb.article(hit.id)
+        assert article is not None
+        text = cat.t(loc, "kb.answer", question=article.title, answer=article.summary)
+        text += "\n\n" + cat.t(loc, "kb.source", title=article.title)
+        rows.append([article_button(cat, loc, article)])
+    return text, keyboard(rows)

@@ -1,0 +1,61 @@
+"""Rows as pydantic models: what the repositories hand to services, whatever the backend."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Role = Literal["cadre", "supervisor", "admin"]
+ROLES: tuple[Role, ...] = ("cadre", "supervisor", "admin")
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Unit(_Record):
+    id: int
+    name: str
+    parent_id: int | None = None
+
+
+class User(_Record):
+    telegram_id: int
+    display_name: str
+    role: Role
+    unit_id: int | None
+    unit_name: str | None = None
+    active: bool = True
+    seconded: bool = False
+
+
+class Invite(_Record):
+    code: str
+    role: Role
+    unit_id: int | None
+    unit_name: str | None = None
+    created_by: int | None
+    created_at: str
+    expires_at: str | None
+    used_by: int | None
+    used_at: str | None
+
+
+class OutboxMessage(_Record):
+    id: int
+    chat_id: int
+    text: str
+    markup: str | None
+    attempts: int
+
+
+class AuditEntry(_Record):
+    id: int
+    at: str
+    actor: int | None
+    action: str
+    subject: str
+    payload: str
+    prev_hash: str
+    hash: str

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.knowledge_service import KnowledgeService
+from bot.local_chat import LocalChat
+
+DATA = Path(__file__).parent / "data"
+ADMIN = 1
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> KnowledgeService:
+    # Building the index once per session keeps the suite fast; snapshots are immutable.
+    return KnowledgeService.bundled()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=None,
+        db_path=tmp_path / "cadrebot.sqlite3",
+        admin_ids=[ADMIN],
+        locale="zh",
+        rate_limit_per_minute=1000,
+    )
+
+
+@pytest.fixture
+async def chat(settings: Settings, knowledge: KnowledgeService) -> AsyncIterator[LocalChat]:
+    local = await LocalChat.start(settings, knowledge)
+    try:
+        yield local
+    finally:
+        await local.stop()
+
+
+async def register(chat: LocalChat, user_id: int, role: str, unit: str) -> None:
+    """Register through the real invite flow: the admin creates a code, the user redeems it."""
+    sent = await chat.send(ADMIN, f"/invite {role} {unit}")
+    code = next(line.strip() for line in sent[-1].plain.splitlines() if line.strip() and " " not in line.strip())
+    replies = await chat.send(user_id, f"/start {code}")
+    assert any(("注册成功" in m.plain or "registered" in m.plain) for m in replies), [m.plain for m in replies]
+
+
+def texts(messages, chat_id: int | None = None) -> str:
+    return "\n".join(m.plain for m in messages if chat_id is None or m.chat_id == chat_id)
