@@ -6,10 +6,11 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import admin_users, common, knowledge
+    from handlers import admin_users, common, knowledge, selfcheck
 
     common.register(application)
     admin_users.register(application)
     knowledge.register(application)
+    selfcheck.register(application)
     knowledge.register_free_text(application)
     common.register_fallbacks(application)
