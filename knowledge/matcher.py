@@ -1,0 +1,644 @@
+"""Matching free text against guiding cases, FAQ entries and policy articles.
+
+One :class:`Matcher` serves three uses: a cadre's described situation -> closest guiding
+cases (:meth:`Matcher.match_cases`), a question -> FAQ entries / articles
+(:meth:`Matcher.answer`), and a filed request -> related cases for the supervisor
+(:meth:`Matcher.related_cases`). :meth:`Matcher.classify` tells a question from a situation.
+
+How it works
+------------
+Every entry is turned, once at build time, into weighted terms of three kinds:
+
+* ``b:`` character bigrams of the normalised text (Traditional folded to Simplified...),
+* ``p:`` fuzzy-pinyin bigrams, so homophones and pinyin-IME slips (风控/封控, 荣错/容错) meet,
+* ``s:`` synonym groups from the data lexicon ``knowledge/lexicon/synonyms.yaml``
+  (买/采购/进货, 隔离衣/防护服 ...), matched on characters and, for the query, on pinyin.
+
+Fields are weighted (title and keywords heavier than background, the decision texts lighter)
+and scored with BM25F over an inverted index held in flat numpy arrays (CSR layout). A query
+touches only the postings of its own terms: no Python loop over the entries.
+
+Confidence is calibrated on scale-free evidence only, so it transfers to knowledge bases of
+other sizes and crisis domains: the share of the query's informative content (idf mass) that
+the entry covers, the score relative to the best score the query could reach, and how far the
+top entry stands out from the rest of the index. Ambiguity is a margin rule on the runner-up.
+
+The object is immutable after :meth:`Matcher.build`; concurrent reads are safe.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+
+from knowledge import normalize as nz
+from knowledge.models import FaqEntry, GuidingCase, PolicyArticle
+
+__all__ = ["Hit", "Matcher", "MatchResult"]
+
+Kind = Literal["case", "faq", "article"]
+
+# --------------------------------------------------------------------------- tunables
+# BM25 parameters (textbook values).
+K1 = 1.2
+B = 0.75
+# Query-side weight of each term kind.
+QW = {"b": 1.0, "p": 0.6, "s": 0.9}
+# Field weights (BM25F): title and keywords heavier than the background, decisions lighter.
+CASE_FIELDS: tuple[tuple[str, float], ...] = (
+    ("title", 3.0),
+    ("keywords", 3.0),
+    ("background", 1.5),
+    ("error_elements", 1.0),
+    ("causes", 0.5),
+    ("handling", 0.3),
+    ("measures", 0.3),
+    ("lessons", 0.2),
+)
+FAQ_FIELDS: tuple[tuple[str, float], ...] = (
+    ("question", 3.0),
+    ("alternatives", 3.0),
+    ("keywords", 2.5),
+    ("answer", 0.6),
+)
+ARTICLE_FIELDS: tuple[tuple[str, float], ...] = (
+    ("title", 3.0),
+    ("keywords", 2.5),
+    ("summary", 1.5),
+    ("body", 0.4),
+)
+# Calibration (see ``_confidence``); values are on scale-free quantities in 0..1.
+CONF_THRESHOLD = 0.5
+AMBIGUITY_MARGIN = 0.08  # confident, but runner-up's confidence within this of the top one
+SHORTLIST = 12
+RERANK = True
+
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    kind: Kind
+    score: float  # raw score, comparable within one query
+    confidence: float  # calibrated 0..1
+    why: tuple[str, ...]  # shared words that explain the match
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    hits: tuple[Hit, ...]  # best first, at most k
+    confident: bool  # top hit passes the calibrated threshold
+    ambiguous: bool  # confident, but the top results are too close to pick one
+
+
+_EMPTY = MatchResult(hits=(), confident=False, ambiguous=False)
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Synonym groups: ``multi`` maps a word (>= 2 chars) to group ids, ``single`` one char,
+    ``by_pinyin`` a word's fuzzy pinyin key to group ids, ``label`` a group id to its name."""
+
+    multi: dict[str, tuple[int, ...]]
+    single: dict[str, tuple[int, ...]]
+    by_pinyin: dict[str, tuple[int, ...]]
+    first_bigram: dict[str, tuple[str, ...]]
+    label: tuple[str, ...]
+    members: tuple[tuple[str, ...], ...]
+    max_len: int
+
+    @classmethod
+    def from_groups(cls, groups: Iterable[Sequence[str]]) -> Lexicon:
+        multi: dict[str, set[int]] = {}
+        single: dict[str, set[int]] = {}
+        by_py: dict[str, set[int]] = {}
+        labels: list[str] = []
+        members: list[tuple[str, ...]] = []
+        for gid, group in enumerate(groups):
+            words = []
+            for raw in group:
+                w = nz.normalize(str(raw)).replace(" ", "")
+                if w and w not in words:
+                    words.append(w)
+            labels.append(words[0] if words else "")
+            members.append(tuple(words))
+            for w in words:
+                if len(w) == 1:
+                    single.setdefault(w, set()).add(gid)
+                else:
+                    multi.setdefault(w, set()).add(gid)
+                    if all(nz.is_cjk(c) for c in w):
+                        by_py.setdefault(_first_reading_key(w), set()).add(gid)
+        first: dict[str, list[str]] = {}
+        for w in multi:
+            first.setdefault(w[:2], []).append(w)
+        return cls(
+            multi={w: tuple(sorted(g)) for w, g in multi.items()},
+            single={w: tuple(sorted(g)) for w, g in single.items()},
+            by_pinyin={k: tuple(sorted(g)) for k, g in by_py.items()},
+            first_bigram={k: tuple(sorted(v, key=len, reverse=True)) for k, v in first.items()},
+            label=tuple(labels),
+            members=tuple(members),
+            max_len=max((len(w) for w in multi), default=2),
+        )
+
+    def scan(self, run: str) -> list[tuple[int, str]]:
+        """(group id, matched word) for every lexicon word (>= 2 chars) occurring in ``run``."""
+        out: list[tuple[int, str]] = []
+        fb = self.first_bigram
+        for i in range(len(run) - 1):
+            cands = fb.get(run[i : i + 2])
+            if cands:
+                for w in cands:
+                    if run.startswith(w, i):
+                        out.extend((g, w) for g in self.multi[w])
+        return out
+
+    def scan_pinyin(self, run: str) -> list[tuple[int, str]]:
+        """Groups whose word sounds like a substring of ``run`` (IME typos, homophones)."""
+        if len(run) < 2:
+            return []
+        keys = [nz.char_readings(c)[0] for c in run]
+        out: list[tuple[int, str]] = []
+        for i in range(len(run) - 1):
+            key = keys[i]
+            for j in range(i + 1, min(len(run), i + self.max_len)):
+                key = key + "_" + keys[j]
+                gs = self.by_pinyin.get(key)
+                if gs:
+                    out.extend((g, run[i : j + 1]) for g in gs)
+        return out
+
+
+@lru_cache(maxsize=65536)
+def _word_info(word: str) -> float:
+    """How informative a word is in general Chinese: -log relative frequency in jieba's
+    dictionary, shifted so everyday words weigh little; unknown words weigh most."""
+    jb = nz._jieba()
+    freq = jb.dt.FREQ.get(word) or 0
+    total = jb.dt.total or 1
+    info = math.log(total / (freq + 1.0))
+    return max(0.5, min(info, 16.0) - 6.0)
+
+
+def _first_reading_key(word: str) -> str:
+    return "_".join(nz.char_readings(c)[0] for c in word)
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    groups: list[list[str]] = []
+    for path in sorted(LEXICON_DIR.glob("*.yaml")):
+        if path.name == "stopwords.yaml":
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = data.get("groups") or []
+        if isinstance(raw, dict):
+            for section in raw.values():
+                groups.extend([list(map(str, g)) for g in section or []])
+        else:
+            groups.extend([list(map(str, g)) for g in raw])
+    return Lexicon.from_groups(groups)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _doc_terms(text: str, lex: Lexicon) -> dict[str, float]:
+    """Term frequencies of one (document) field."""
+    norm = nz.normalize(text)
+    tf: dict[str, float] = {}
+    for run in nz.content_runs(norm):
+        if len(run) < 2:
+            continue
+        if nz.is_cjk(run[0]):
+            for i in range(len(run) - 1):
+                k = "b:" + run[i : i + 2]
+                tf[k] = tf.get(k, 0.0) + 1.0
+            for k in nz.pinyin_bigrams(run):
+                k = "p:" + k
+                tf[k] = tf.get(k, 0.0) + 1.0
+            for g, _w in lex.scan(run):
+                k = "s:" + str(g)
+                tf[k] = tf.get(k, 0.0) + 1.0
+        else:
+            k = "b:" + run
+            tf[k] = tf.get(k, 0.0) + 1.0
+    return tf
+
+
+@dataclass(frozen=True)
+class _Query:
+    norm: str
+    runs: tuple[str, ...]
+    terms: tuple[str, ...]
+    weights: tuple[float, ...]
+    groups: frozenset[int]
+    # content words of the query, each with the terms that evidence it in an entry
+    words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+_QUESTION_CUES = re.compile(
+    r"吗|么|怎么|怎样|如何|什么|啥|哪些|哪里|哪个|能不能|可不可以|是否|能否|可否|要不要|会不会|算不算|是不是|有没有|"
+    r"多少|多久|何时|为什么|为何|\?"
+)
+
+
+def _analyse_query(text: str, lex: Lexicon) -> _Query:
+    norm = nz.normalize(text)
+    runs = [r for r in nz.token_runs(norm) if r]
+    weights: dict[str, float] = {}
+    groups: set[int] = set()
+
+    def add(term: str, w: float) -> None:
+        if w > weights.get(term, 0.0):
+            weights[term] = w
+
+    for run in runs:
+        if not nz.is_cjk(run[0]):
+            if len(run) >= 2 or run.isdigit():
+                add("b:" + run, QW["b"])
+            continue
+        if len(run) == 1:
+            gs = lex.single.get(run)
+            if gs:
+                groups.update(gs)
+            continue
+        for i in range(len(run) - 1):
+            add("b:" + run[i : i + 2], QW["b"])
+        for k in nz.pinyin_bigrams(run):
+            add("p:" + k, QW["p"])
+        for g, _w in lex.scan(run):
+            groups.add(g)
+        for g, _w in lex.scan_pinyin(run):
+            groups.add(g)
+    # single-character lexicon words count only as whole jieba tokens (买, 菜 ...)
+    for w in nz.words(norm):
+        if len(w) == 1:
+            gs = lex.single.get(w)
+            if gs:
+                groups.update(gs)
+    for g in groups:
+        add("s:" + str(g), QW["s"])
+    terms = tuple(weights)
+    cwords: list[tuple[str, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for w in nz.words(norm):
+        if w in seen or not nz.is_cjk(w[0]):
+            continue
+        seen.add(w)
+        ev: list[str] = []
+        if len(w) >= 2:
+            ev.extend("p:" + k for k in nz.pinyin_bigrams(w))
+            ev.extend("s:" + str(g) for g, _ in lex.scan(w))
+            ev.extend("s:" + str(g) for g, _ in lex.scan_pinyin(w))
+        else:
+            ev.extend("s:" + str(g) for g in lex.single.get(w, ()))
+            if not ev:
+                continue
+        cwords.append((w, tuple(dict.fromkeys(e for e in ev if e in weights))))
+    return _Query(
+        norm=norm,
+        runs=tuple(runs),
+        terms=terms,
+        weights=tuple(weights[t] for t in terms),
+        groups=frozenset(groups),
+        words=tuple(cwords),
+    )
+
+
+# --------------------------------------------------------------------------- index
+
+
+def _field_texts(item: object, fields: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    out = []
+    for name, w in fields:
+        v = getattr(item, name, None)
+        if v is None:
+            continue
+        if isinstance(v, (list, tuple)):
+            v = " ; ".join(str(x) for x in v)
+        out.append((str(v), w))
+    return out
+
+
+class _Index:
+    """BM25F inverted index over one collection, flat numpy arrays, read-only after build."""
+
+    def __init__(
+        self,
+        items: Sequence[object],
+        kinds: Sequence[Kind],
+        fields_for: Sequence[Sequence[tuple[str, float]]],
+        lex: Lexicon,
+    ) -> None:
+        self.items = tuple(items)
+        self.ids = tuple(str(getattr(it, "id")) for it in self.items)  # noqa: B009
+        self.kinds = tuple(kinds)
+        self.n = len(self.items)
+        vocab: dict[str, int] = {}
+        doc_terms: list[np.ndarray] = []
+        doc_tfs: list[np.ndarray] = []
+        lengths = np.zeros(self.n, dtype=np.float32)
+        for d, (item, fields) in enumerate(zip(self.items, fields_for, strict=True)):
+            tf: dict[int, float] = {}
+            length = 0.0
+            for text, fw in _field_texts(item, fields):
+                for term, c in _doc_terms(text, lex).items():
+                    tid = vocab.setdefault(term, len(vocab))
+                    tf[tid] = tf.get(tid, 0.0) + fw * c
+                    if term[0] == "b":
+                        length += fw * c
+            lengths[d] = length
+            doc_terms.append(np.fromiter(tf.keys(), dtype=np.int32, count=len(tf)))
+            doc_tfs.append(np.fromiter(tf.values(), dtype=np.float32, count=len(tf)))
+        self.vocab = vocab
+        n_terms = len(vocab)
+        counts = np.fromiter((len(a) for a in doc_terms), dtype=np.int64, count=self.n)
+        if self.n:
+            term_col = np.concatenate(doc_terms) if doc_terms else np.zeros(0, np.int32)
+            tf_col = np.concatenate(doc_tfs) if doc_tfs else np.zeros(0, np.float32)
+        else:
+            term_col = np.zeros(0, np.int32)
+            tf_col = np.zeros(0, np.float32)
+        del doc_terms, doc_tfs
+        doc_col = np.repeat(np.arange(self.n, dtype=np.int32), counts)
+        order = np.argsort(term_col, kind="stable")  # postings sorted by term, then doc id
+        term_sorted = term_col[order]
+        self.post_docs = doc_col[order]
+        tf_sorted = tf_col[order]
+        del term_col, tf_col, doc_col, order
+        df = np.bincount(term_sorted, minlength=n_terms).astype(np.float64)
+        self.indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(df.astype(np.int64), out=self.indptr[1:])
+        n = max(self.n, 1)
+        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.idf_unseen = float(math.log1p((n + 0.5) / 0.5))
+        avgdl = float(lengths.mean()) if self.n else 1.0
+        self.avgdl = avgdl or 1.0
+        norm = K1 * (1.0 - B + B * lengths / self.avgdl)
+        dn = norm[self.post_docs]
+        self.post_w = (self.idf[term_sorted] * tf_sorted * (K1 + 1.0) / (tf_sorted + dn)).astype(np.float32)
+        del term_sorted, tf_sorted, dn
+
+    # ------------------------------------------------------------------ query
+
+    def term_info(self, q: _Query) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+        """Known term ids; weight*idf of every query term (unseen ones at max idf); kind masks."""
+        tids: list[int] = []
+        qw_known: list[float] = []
+        mass = np.empty(len(q.terms), dtype=np.float64)
+        known = np.zeros(len(q.terms), dtype=bool)
+        for i, (t, w) in enumerate(zip(q.terms, q.weights, strict=True)):
+            tid = self.vocab.get(t)
+            if tid is None:
+                mass[i] = w * self.idf_unseen
+            else:
+                mass[i] = w * float(self.idf[tid])
+                known[i] = True
+                tids.append(tid)
+                qw_known.append(w)
+        return tids, np.asarray(qw_known, dtype=np.float32), mass, known
+
+    def score(self, tids: Sequence[int], qw: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        scores = np.zeros(self.n, dtype=np.float32)
+        indptr, docs, w = self.indptr, self.post_docs, self.post_w
+        for tid, q in zip(tids, qw, strict=True):
+            a, b = indptr[tid], indptr[tid + 1]
+            scores[docs[a:b]] += q * w[a:b]
+        if mask is not None:
+            scores[~mask] = -1.0
+        return scores
+
+    def contains(self, tids: Sequence[int], docs: np.ndarray) -> np.ndarray:
+        """Boolean matrix [len(tids), len(docs)]: does doc contain term."""
+        out = np.zeros((len(tids), len(docs)), dtype=bool)
+        for i, tid in enumerate(tids):
+            a, b = self.indptr[tid], self.indptr[tid + 1]
+            plist = self.post_docs[a:b]
+            pos = np.searchsorted(plist, docs)
+            pos = np.minimum(pos, max(len(plist) - 1, 0))
+            if len(plist):
+                out[i] = plist[pos] == docs
+        return out
+
+    def nbytes(self) -> int:
+        return int(self.post_docs.nbytes + self.post_w.nbytes + self.indptr.nbytes + self.idf.nbytes)
+
+
+# --------------------------------------------------------------------------- matcher
+
+
+class Matcher:
+    """Immutable matcher over guiding cases, FAQ entries and policy articles."""
+
+    def __init__(self, cases_index: _Index, answers_index: _Index, lexicon: Lexicon) -> None:
+        self._cases = cases_index
+        self._answers = answers_index
+        self._lex = lexicon
+
+    @classmethod
+    def build(
+        cls,
+        cases: Sequence[GuidingCase],
+        faq: Sequence[FaqEntry] = (),
+        articles: Sequence[PolicyArticle] = (),
+        lexicon: Lexicon | None = None,
+    ) -> Matcher:
+        lex = lexicon or default_lexicon()
+        nz.load_stopwords()
+        cases = list(cases)
+        ci = _Index(cases, ["case"] * len(cases), [CASE_FIELDS] * len(cases), lex)
+        ans_items: list[object] = [*faq, *articles]
+        kinds: list[Kind] = ["faq"] * len(faq) + ["article"] * len(articles)
+        fields = [FAQ_FIELDS] * len(faq) + [ARTICLE_FIELDS] * len(articles)
+        ai = _Index(ans_items, kinds, fields, lex)
+        return cls(ci, ai, lex)
+
+    # ------------------------------------------------------------------ public API
+
+    def match_cases(self, text: str, k: int = 3) -> MatchResult:
+        """A described situation -> the closest guiding cases."""
+        return self._search(self._cases, text, k)
+
+    def answer(self, text: str, k: int = 3) -> MatchResult:
+        """A question -> FAQ entries and policy articles."""
+        return self._search(self._answers, text, k)
+
+    def related_cases(self, text: str, k: int = 5) -> MatchResult:
+        """A filed request's full text -> related cases (for the supervisor)."""
+        return self._search(self._cases, text, k)
+
+    def classify(self, text: str) -> Literal["question", "situation"]:
+        """Is ``text`` a question about policy/procedure, or a described situation?"""
+        norm = nz.normalize(text)
+        raw = text or ""
+        cue = bool(_QUESTION_CUES.search(norm)) or ("?" in raw) or ("？" in raw)
+        if self._answers.n == 0:
+            return "question" if cue and len(norm) <= 25 else "situation"
+        if self._cases.n == 0:
+            return "question"
+        a = self._search(self._answers, text, 1)
+        c = self._search(self._cases, text, 1)
+        ac = a.hits[0].confidence if a.hits else 0.0
+        cc = c.hits[0].confidence if c.hits else 0.0
+        # a long narrative is a situation even if it ends with 吗; a short cue-laden text
+        # is a question unless it clearly matches a case better than any answer.
+        bias = 0.15 if cue else -0.15
+        if len(norm) > 60:
+            bias -= 0.1
+        return "question" if ac + bias >= cc else "situation"
+
+    # ------------------------------------------------------------------ internals
+
+    def _search(self, index: _Index, text: str, k: int) -> MatchResult:
+        if index.n == 0 or k <= 0:
+            return _EMPTY
+        q = _analyse_query(text, self._lex)
+        if not q.terms:
+            return _EMPTY
+        tids, qw, mass, known = index.term_info(q)
+        if not tids:
+            return _EMPTY
+        scores = index.score(tids, qw)
+        m = min(max(k, SHORTLIST), index.n)
+        top = np.argpartition(-scores, m - 1)[:m] if m < index.n else np.arange(index.n)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        if len(top) == 0:
+            return _EMPTY
+        feats = self._features(index, q, tids, qw, mass, known, scores, top)
+        conf = feats["confidence"]
+        if RERANK:
+            order = np.argsort(-conf, kind="stable")
+            top, conf = top[order], conf[order]
+        hits = []
+        for rank, d in enumerate(top[:k]):
+            d = int(d)
+            hits.append(
+                Hit(
+                    id=index.ids[d],
+                    kind=index.kinds[d],
+                    score=float(scores[d]),
+                    confidence=float(conf[rank]),
+                    why=self._why(index.items[d], index.kinds[d], q),
+                )
+            )
+        confident = bool(conf[0] >= CONF_THRESHOLD)
+        ambiguous = bool(confident and len(conf) > 1 and conf[0] - conf[1] < AMBIGUITY_MARGIN)
+        return MatchResult(hits=tuple(hits), confident=confident, ambiguous=ambiguous)
+
+    def _features(
+        self,
+        index: _Index,
+        q: _Query,
+        tids: list[int],
+        qw: np.ndarray,
+        mass: np.ndarray,
+        known: np.ndarray,
+        scores: np.ndarray,
+        top: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """Scale-free evidence for the shortlisted entries and a calibrated confidence."""
+        kinds = np.array([t[0] for t in q.terms])
+        # coverage is measured on the pinyin + synonym units (exact bigrams are a subset of
+        # pinyin bigrams; counting both would punish typos twice)
+        unit = (kinds == "p") | (kinds == "s")
+        total = float(mass[unit].sum()) or 1.0
+        contains = index.contains(tids, top)  # [known terms, shortlist]
+        known_mass = mass[known]
+        known_unit = unit[known]
+        cov = (known_mass[known_unit][:, None] * contains[known_unit]).sum(axis=0) / total
+        # best achievable score: every known term at saturation (tf -> inf) of BM25
+        best = float((qw * index.idf[np.asarray(tids)] * (K1 + 1.0)).sum()) or 1.0
+        rel = scores[top] / best
+        # how far an entry stands out from the bulk of the index (robust, scale-free)
+        s = scores[top]
+        ref = float(np.median(scores[scores > 0])) if np.any(scores > 0) else 0.0
+        lift = (s - ref) / np.maximum(s, 1e-9)
+        strength = scores[top] / (index.idf_unseen * (K1 + 1.0))
+        wcov = self._word_coverage(index, q, tids, contains)
+        conf = self._calibrate(strength, wcov, rel)
+        return {"coverage": cov, "rel": rel, "lift": lift, "strength": strength, "wcov": wcov, "confidence": conf}
+
+    @staticmethod
+    def _word_coverage(index: _Index, q: _Query, tids: list[int], contains: np.ndarray) -> np.ndarray:
+        """Share of the query's content words (weighted by how informative they are in
+        general Chinese, from jieba's dictionary) that an entry evidences."""
+        n_docs = contains.shape[1]
+        if not q.words:
+            return np.zeros(n_docs)
+        row = {}
+        known_terms = [t for t, _w in zip(q.terms, q.weights, strict=True) if t in index.vocab]
+        for i, t in enumerate(known_terms):
+            row[t] = i
+        num = np.zeros(n_docs)
+        den = 0.0
+        for w, ev in q.words:
+            info = _word_info(w)
+            den += info
+            rows = [row[e] for e in ev if e in row]
+            if rows:
+                num += info * contains[rows].any(axis=0)
+        return num / den if den else np.zeros(n_docs)
+
+    @staticmethod
+    def _calibrate(strength: np.ndarray, wcov: np.ndarray, rel: np.ndarray) -> np.ndarray:
+        x = 2.5 * np.log(np.maximum(strength, 1e-6) / 1.9) + 3.0 * (wcov - 0.5)
+        return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+
+    def _why(self, item: object, kind: Kind, q: _Query, limit: int = 5) -> tuple[str, ...]:
+        fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
+        texts = [nz.normalize(t) for t, _w in _field_texts(item, fields[:4])]
+        doc = " ".join(texts)
+        qb = {r[i : i + 2] for r in q.runs for i in range(len(r) - 1)}
+        qp = {k for r in q.runs if len(r) > 1 for k in nz.pinyin_bigrams(r)}
+        out: list[str] = []
+
+        def push(w: str) -> None:
+            w = w.strip()
+            if len(w) >= 2 and w not in out and not any(w in o for o in out):
+                out[:] = [o for o in out if o not in w]
+                out.append(w)
+
+        # 1. the entry's own keywords that the query touches (by characters, sound or synonym)
+        for kw in getattr(item, "keywords", None) or ():
+            nkw = nz.normalize(kw).replace(" ", "")
+            bg = {nkw[i : i + 2] for i in range(len(nkw) - 1)}
+            pg = set(nz.pinyin_bigrams(nkw))
+            gs = {g for g, _ in self._lex.scan(nkw)}
+            if bg & qb or pg & qp or gs & q.groups:
+                push(kw)
+        # 2. synonym groups shared with the query, shown with the entry's own word
+        for run in nz.content_runs(doc):
+            for g, w in self._lex.scan(run):
+                if g in q.groups:
+                    push(w)
+        # 3. longest common substrings between the query and the entry's main text
+        for r in q.runs:
+            i = 0
+            while i < len(r) - 1:
+                j = i + 2
+                if r[i:j] in doc:
+                    while j < len(r) and r[i : j + 1] in doc:
+                        j += 1
+                    push(r[i:j])
+                    i = j
+                else:
+                    i += 1
+        return tuple(out[:limit])
