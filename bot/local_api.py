@@ -129,6 +129,10 @@ class LocalBotApi(BaseRequest):
                 if hasattr(content, "read"):
                     content = content.read()
                 files[part] = (name, content)
+        return await self.dispatch(api_method, params, files)
+
+    async def dispatch(self, api_method: str, params: dict, files: dict) -> tuple[int, bytes]:
+        """Answer one Bot API method: (HTTP status, JSON body), as Telegram would."""
         handler = getattr(self, f"_m_{api_method}", None)
         if handler is None:
             return self._error(400, f"Bad Request: method {api_method} is not supported offline")
