@@ -109,6 +109,17 @@ def _field(loc: Sequence[int | str]) -> str:
 
 
 def _message(error: dict[str, Any]) -> str:
+    ctx = error.get("ctx") or {}
+    kind = error.get("type")
+    if kind in ("too_short", "too_long") and isinstance(ctx, dict):
+        # pydantic says "... at least 3 items after validation, not 2"; keep the useful part
+        limit = ctx.get("min_length" if kind == "too_short" else "max_length")
+        if isinstance(limit, int):
+            what = ctx.get("field_type", "List")
+            word = "at least" if kind == "too_short" else "at most"
+            return f"{what} should have {word} {limit} item{'' if limit == 1 else 's'}"
+    if kind == "string_pattern_mismatch" and isinstance(ctx, dict) and ctx.get("pattern") == _ID_RE.pattern:
+        return "must be 1 to 32 characters, only letters, digits, - and _"
     msg = str(error.get("msg", "invalid value"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
@@ -168,7 +179,7 @@ def _check_text(file: str, entry: str, field: str, value: Any, problems: list[st
 
 
 def _validate_entries(
-    file: str, raw_entries: list[Any], model: type[M], problems: list[str], loc_prefix: tuple[Any, ...] = ()
+    file: str, raw_entries: list[Any], model: type[M], problems: list[str]
 ) -> list[M]:
     """Validate each entry on its own so that every bad entry is reported, then check ids."""
     valid: list[M] = []
@@ -176,8 +187,7 @@ def _validate_entries(
     for index, raw in enumerate(raw_entries):
         entry = _label(raw, index)
         if not isinstance(raw, dict):
-            where = _field((*loc_prefix, index))
-            problems.append(_line(file, entry, where, f"expected an object with fields, got {_kind(raw)}"))
+            problems.append(_line(file, entry, "-", f"expected an object with fields, got {_kind(raw)}"))
             continue
         before = len(problems)
         _check_text(file, entry, "-", raw, problems)
@@ -247,8 +257,21 @@ class _YamlDumper(yaml.SafeDumper):
     block cannot represent the text exactly)."""
 
 
+def _needs_escapes(value: str) -> bool:
+    """Characters YAML would fold, normalise or reject unless written as escapes."""
+    for ch in value:
+        if ch in "\r\x85\u2028\u2029\ufeff\x7f" or (ch < " " and ch not in "\n\t") or "\x80" <= ch < "\xa0":
+            return True
+        if "\ud800" <= ch <= "\udfff" or ch in "\ufffe\uffff":
+            return True
+    return False
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if _needs_escapes(value):
+        style: str | None = '"'  # double quotes are the only style with escapes
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -296,6 +319,8 @@ def load_case_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Guidi
     path = Path(path)
     name = path.name
     text = _read_text(path, max_bytes)
+    if not text.strip():
+        raise KnowledgeError([_line(name, "-", "-", "file is empty")])
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -317,7 +342,7 @@ def load_case_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Guidi
     if not isinstance(raw_cases, list):
         problems.append(_line(name, "-", "cases", f"expected a list of cases, got {_kind(raw_cases)}"))
         raise KnowledgeError(problems)
-    cases = _validate_entries(name, raw_cases, GuidingCase, problems, ("cases",))
+    cases = _validate_entries(name, raw_cases, GuidingCase, problems)
     if problems:
         raise KnowledgeError(problems)
     try:  # the model's own file-level checks, should they ever grow
@@ -396,7 +421,7 @@ def load_selfcheck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SelfCheck:
         elif not raw:
             problems.append(_line(name, "-", key, "List should have at least 1 item"))
         else:
-            parts[key] = _validate_entries(name, raw, model, problems, (key,))
+            parts[key] = _validate_entries(name, raw, model, problems)
     question_ids = {q.id for q in parts.get("questions", [])}
     if "questions" in parts and isinstance(data.get("rules"), list):
         for index, raw in enumerate(data["rules"]):
