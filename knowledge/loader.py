@@ -15,6 +15,7 @@ ever leaves this module: callers only need to show ``KnowledgeError.problems``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -178,9 +179,7 @@ def _check_text(file: str, entry: str, field: str, value: Any, problems: list[st
             _check_text(file, entry, f"{field}[{index}]", item, problems)
 
 
-def _validate_entries(
-    file: str, raw_entries: list[Any], model: type[M], problems: list[str]
-) -> list[M]:
+def _validate_entries(file: str, raw_entries: list[Any], model: type[M], problems: list[str]) -> list[M]:
     """Validate each entry on its own so that every bad entry is reported, then check ids."""
     valid: list[M] = []
     first_seen: dict[str, int] = {}
@@ -201,7 +200,9 @@ def _validate_entries(
         ident = raw.get("id")
         if isinstance(ident, str) and _ID_RE.match(ident):
             if ident in first_seen:
-                problems.append(_line(file, ident, "id", f"duplicate id (already used by entry #{first_seen[ident] + 1})"))
+                problems.append(
+                    _line(file, ident, "id", f"duplicate id (already used by entry #{first_seen[ident] + 1})")
+                )
                 continue
             first_seen[ident] = index
         if item is not None:
@@ -242,9 +243,7 @@ def _construct_mapping(loader: _YamlLoader, node: yaml.MappingNode, deep: bool =
         except TypeError:
             continue
         if duplicate:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -281,7 +280,7 @@ _YamlDumper.add_representer(str, _represent_str)
 def _parse_yaml(path: Path, max_bytes: int) -> Any:
     text = _read_text(path, max_bytes)
     try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - safe loader subclass
+        return yaml.load(text, Loader=_YamlLoader)  # safe loader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "syntax error"
@@ -304,10 +303,8 @@ def _write_atomic(path: Path, text: str) -> None:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -182,7 +182,9 @@ def test_bad_json_reports_position(tmp_path: Path) -> None:
 def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "cases.json"
     path.write_bytes('{"cases": []}\n"暴雨"'.encode("gb18030"))
-    assert _problems(load_case_file, path) == ["cases.json: -: -: file is not valid UTF-8 (byte 0xb1 at line 2, offset 15)"]
+    assert _problems(load_case_file, path) == [
+        "cases.json: -: -: file is not valid UTF-8 (byte 0xb1 at line 2, offset 15)"
+    ]
 
 
 def test_too_big(tmp_path: Path) -> None:
@@ -268,7 +270,9 @@ def test_bad_yaml_reports_position(tmp_path: Path) -> None:
 def test_yaml_duplicate_key(tmp_path: Path) -> None:
     path = tmp_path / "articles.yaml"
     path.write_text("- id: A1\n  topic: other\n  title: 标题\n  title: 又一个\n", encoding="utf-8")
-    assert _problems(load_articles, path) == ["articles.yaml: -: -: invalid YAML at line 4 column 3: duplicate key 'title'"]
+    assert _problems(load_articles, path) == [
+        "articles.yaml: -: -: invalid YAML at line 4 column 3: duplicate key 'title'"
+    ]
 
 
 def test_yaml_yes_no_stay_text(tmp_path: Path) -> None:
@@ -355,7 +359,7 @@ def test_round_trip_dev_set(tmp_path: Path) -> None:
 
 
 def test_dump_case_file_format(tmp_path: Path) -> None:
-    case = GuidingCase.model_validate(_case(title="“引号”与\"双引号\""))
+    case = GuidingCase.model_validate(_case(title='“引号”与"双引号"'))
     path = tmp_path / "out.json"
     dump_case_file([case], path)
     text = path.read_text(encoding="utf-8")
@@ -393,8 +397,11 @@ def guiding_cases(draw: st.DrawFn) -> GuidingCase:
             "causes": draw(non_empty),
             "handling": draw(non_empty),
             "outcome": draw(st.sampled_from(OUTCOMES)),
-            "boundaries": {"law": draw(st.booleans()), "org_interest": draw(st.booleans()),
-                           "others_rights": draw(st.booleans())},  # fmt: skip
+            "boundaries": {
+                "law": draw(st.booleans()),
+                "org_interest": draw(st.booleans()),
+                "others_rights": draw(st.booleans()),
+            },
             "distinctions": draw(st.lists(st.sampled_from([1, 2, 3]), unique=True)),
             "measures": draw(non_empty),
             "lessons": draw(non_empty),
