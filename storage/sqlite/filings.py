@@ -220,7 +220,9 @@ class SqliteFilings:
         return _draft(row) if row else None
 
     async def drafts_of(self, telegram_id: int) -> list[Draft]:
-        rows = await self.db.fetchall("SELECT * FROM drafts WHERE telegram_id = ? ORDER BY updated_at DESC", (telegram_id,))
+        rows = await self.db.fetchall(
+            "SELECT * FROM drafts WHERE telegram_id = ? ORDER BY updated_at DESC", (telegram_id,)
+        )
         return [_draft(r) for r in rows]
 
     async def delete_draft(self, telegram_id: int, kind: str) -> bool:

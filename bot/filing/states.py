@@ -1,0 +1,242 @@
+"""The one place where a filing changes state.
+
+Every change goes through :func:`transition`, which looks the (kind, state, action) triple up in
+the tables below and checks who asks and with what. An illegal change raises
+:class:`TransitionError` whose ``key`` names the catalogue message, whoever asks — a cadre, a
+supervisor, an admin, a forged button or a second device.
+
+Tolerance request::
+
+    submitted ──accept──▶ accepted ──request_info──▶ info_requested
+                              ▲                           │
+                              └──────answer_info──────────┘
+    accepted ──decide──▶ decided_tolerated | decided_partial | decided_not_tolerated
+    decided_* ──confirm──▶ confirmed        (look-back upheld the decision)
+    decided_* ──correct──▶ corrected        (look-back: a new decision and a clearing note)
+    submitted | accepted | info_requested ──withdraw──▶ withdrawn   (the cadre, before a decision)
+
+Feedback::
+
+    submitted ──read──▶ read ──answer──▶ answered
+                             └─forward─▶ forwarded
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from bot.filing.errors import TransitionError
+from bot.filing.models import clean_text
+
+__all__ = ["Transition", "TransitionError", "allowed_actions", "transition"]
+
+# ---- states ------------------------------------------------------------------------------------
+
+SUBMITTED = "submitted"
+ACCEPTED = "accepted"
+INFO_REQUESTED = "info_requested"
+DECIDED_TOLERATED = "decided_tolerated"
+DECIDED_PARTIAL = "decided_partial"
+DECIDED_NOT_TOLERATED = "decided_not_tolerated"
+CONFIRMED = "confirmed"
+CORRECTED = "corrected"
+WITHDRAWN = "withdrawn"
+READ = "read"
+ANSWERED = "answered"
+FORWARDED = "forwarded"
+
+REQUEST_STATES = (
+    SUBMITTED, ACCEPTED, INFO_REQUESTED, DECIDED_TOLERATED, DECIDED_PARTIAL, DECIDED_NOT_TOLERATED,
+    CONFIRMED, CORRECTED, WITHDRAWN,
+)
+FEEDBACK_STATES = (SUBMITTED, READ, ANSWERED, FORWARDED)
+DECIDED_STATES = (DECIDED_TOLERATED, DECIDED_PARTIAL, DECIDED_NOT_TOLERATED)
+OPEN_REQUEST_STATES = (SUBMITTED, ACCEPTED, INFO_REQUESTED)
+OPEN_FEEDBACK_STATES = (SUBMITTED, READ)
+FINAL_REQUEST_STATES = (*DECIDED_STATES, CONFIRMED, CORRECTED, WITHDRAWN)
+
+Outcome = Literal["tolerated", "partially_tolerated", "not_tolerated"]
+OUTCOMES: tuple[Outcome, ...] = ("tolerated", "partially_tolerated", "not_tolerated")
+OUTCOME_STATE: dict[str, str] = {
+    "tolerated": DECIDED_TOLERATED,
+    "partially_tolerated": DECIDED_PARTIAL,
+    "not_tolerated": DECIDED_NOT_TOLERATED,
+}
+STATE_OUTCOME = {state: outcome for outcome, state in OUTCOME_STATE.items()}
+BOUNDARIES = ("law", "org_interest", "others_rights")  # 三条边界: True = stayed inside it
+DISTINCTIONS = (1, 2, 3)  # 三个区分开来
+
+SUPERVISING = frozenset({"supervisor", "admin"})
+ANYONE = frozenset({"cadre", "supervisor", "admin"})
+
+REASON_MIN = 15
+MESSAGE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Rule:
+    target: str | None  # None: the outcome decides (decide / correct)
+    roles: frozenset[str]
+    owner: bool = False  # only the cadre who filed may do it
+    decision: bool = False  # needs outcome, reason, boundaries, distinctions
+    message: bool = False  # needs a message (question, answer, forwarding note)
+    visibility: Literal["cadre", "internal"] = "cadre"
+
+
+REQUEST_TRANSITIONS: dict[tuple[str, str], Rule] = {
+    (SUBMITTED, "accept"): Rule(ACCEPTED, SUPERVISING),
+    (ACCEPTED, "request_info"): Rule(INFO_REQUESTED, SUPERVISING, message=True),
+    (INFO_REQUESTED, "answer_info"): Rule(ACCEPTED, ANYONE, owner=True, message=True),
+    (ACCEPTED, "decide"): Rule(None, SUPERVISING, decision=True),
+    **{(state, "confirm"): Rule(CONFIRMED, SUPERVISING) for state in DECIDED_STATES},
+    **{(state, "correct"): Rule(CORRECTED, SUPERVISING, decision=True) for state in DECIDED_STATES},
+    **{(state, "withdraw"): Rule(WITHDRAWN, ANYONE, owner=True) for state in OPEN_REQUEST_STATES},
+}
+
+FEEDBACK_TRANSITIONS: dict[tuple[str, str], Rule] = {
+    (SUBMITTED, "read"): Rule(READ, SUPERVISING),
+    (READ, "answer"): Rule(ANSWERED, SUPERVISING, message=True),
+    (READ, "forward"): Rule(FORWARDED, SUPERVISING, message=True),
+}
+
+TABLES: dict[str, dict[tuple[str, str], Rule]] = {"request": REQUEST_TRANSITIONS, "feedback": FEEDBACK_TRANSITIONS}
+ACTIONS: dict[str, frozenset[str]] = {kind: frozenset(a for _, a in table) for kind, table in TABLES.items()}
+STATES: dict[str, tuple[str, ...]] = {"request": REQUEST_STATES, "feedback": FEEDBACK_STATES}
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: str
+    action: str
+    from_state: str
+    to_state: str
+    visibility: str
+    message: str = ""
+    decision: dict[str, Any] | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def allowed_actions(filing: Any, actor_role: str, actor_id: int | None = None) -> list[str]:
+    """Actions this actor could take now (to offer buttons); each is still re-checked on use."""
+    table = TABLES.get(filing.kind, {})
+    found = []
+    for (state, action), rule in table.items():
+        if state != filing.state or actor_role not in rule.roles:
+            continue
+        is_owner = actor_id is not None and actor_id == filing.cadre_id
+        if rule.owner != is_owner:
+            continue
+        found.append(action)
+    return found
+
+
+def transition(
+    filing: Any,
+    action: str,
+    actor_role: str,
+    *,
+    actor_id: int | None = None,
+    outcome: str | None = None,
+    reason: str | None = None,
+    boundaries: dict[str, bool] | None = None,
+    distinctions: list[int] | tuple[int, ...] | None = None,
+    clearing_note: str | None = None,
+    message: str | None = None,
+    reason_min: int = REASON_MIN,
+    message_max: int = MESSAGE_MAX,
+) -> Transition:
+    """Check one change of ``filing`` (anything with ``kind``, ``state`` and ``cadre_id``).
+
+    Returns what to record; raises :class:`TransitionError` for anything illegal. Pure: the
+    caller writes the change (compare-and-set on the state it was computed from).
+    """
+    table = TABLES.get(filing.kind)
+    if table is None:
+        raise TransitionError("filing.error.unknown_kind", kind=filing.kind)
+    if action not in ACTIONS[filing.kind]:
+        raise TransitionError("filing.error.unknown_action", action=action)
+    if actor_role not in ANYONE:
+        raise TransitionError("filing.error.not_allowed", action=action)
+    is_owner = actor_id is not None and actor_id == filing.cadre_id
+    # Role first (the same answer in every state, so a refusal leaks nothing), then the state.
+    rules = [rule for (state, act), rule in table.items() if act == action]
+    sample = rules[0]
+    if actor_role not in sample.roles or (sample.owner and not is_owner):
+        raise TransitionError("filing.error.not_allowed", action=action)
+    if not sample.owner and is_owner:
+        raise TransitionError("filing.error.own_filing", action=action)
+    rule = table.get((filing.state, action))
+    if rule is None:
+        if action == "withdraw" and filing.state in FINAL_REQUEST_STATES:
+            raise TransitionError("filing.error.already_decided", state=filing.state)
+        raise TransitionError("filing.error.illegal_transition", state=filing.state, action=action)
+
+    text = ""
+    if rule.message or (message is not None and message.strip()):
+        text = _text(message, message_max, "filing.error.message_required")
+
+    decision: dict[str, Any] | None = None
+    to_state = rule.target
+    payload: dict[str, Any] = {}
+    if rule.decision:
+        decision = _decision(outcome, reason, boundaries, distinctions, reason_min, message_max)
+        if action == "decide":
+            to_state = OUTCOME_STATE[decision["outcome"]]
+        else:  # correct
+            previous = STATE_OUTCOME.get(filing.state) or getattr(filing, "outcome", None)
+            if decision["outcome"] == previous:
+                raise TransitionError("filing.error.same_outcome", outcome=previous)
+            decision["clearing_note"] = _text(clearing_note, message_max, "filing.error.clearing_note_required")
+            decision["corrects"] = previous
+        payload["decision"] = decision
+    assert to_state is not None
+    return Transition(
+        kind=filing.kind, action=action, from_state=filing.state, to_state=to_state,
+        visibility=rule.visibility, message=text, decision=decision, payload=payload,
+    )
+
+
+def _text(value: str | None, limit: int, empty_key: str) -> str:
+    try:
+        return clean_text(value, limit)
+    except (ValueError, ValidationError) as exc:
+        key = getattr(exc, "type", None) or "filing.error.invalid"
+        if key == "filing.error.empty":
+            raise TransitionError(empty_key) from None
+        raise TransitionError(key, **(getattr(exc, "context", None) or {})) from None
+
+
+def _decision(
+    outcome: str | None,
+    reason: str | None,
+    boundaries: dict[str, bool] | None,
+    distinctions: list[int] | tuple[int, ...] | None,
+    reason_min: int,
+    message_max: int,
+) -> dict[str, Any]:
+    if outcome not in OUTCOMES:
+        raise TransitionError("filing.error.bad_outcome")
+    text = _text(reason, message_max, "filing.error.reason_required")
+    if len(text) < reason_min:
+        raise TransitionError("filing.error.reason_too_short", min=reason_min)
+    if (
+        not isinstance(boundaries, dict)
+        or set(boundaries) != set(BOUNDARIES)
+        or not all(isinstance(v, bool) for v in boundaries.values())
+    ):
+        raise TransitionError("filing.error.boundaries_required")
+    chosen = list(distinctions or [])
+    if any(d not in DISTINCTIONS for d in chosen) or len(set(chosen)) != len(chosen):
+        raise TransitionError("filing.error.bad_distinctions")
+    if outcome == "tolerated" and not all(boundaries.values()):
+        # The three boundaries are red lines: crossing one is never fully tolerated.
+        raise TransitionError("filing.error.boundary_crossed")
+    return {
+        "outcome": outcome,
+        "reason": text,
+        "boundaries": {name: boundaries[name] for name in BOUNDARIES},
+        "distinctions": sorted(chosen),
+    }

@@ -1,0 +1,198 @@
+"""Working days: weekends, public holidays and make-up working days (调休), plus an injectable clock.
+
+Time limits count *working time*: every second of a working day (midnight to midnight in the
+calendar's time zone) counts, nothing else does. So "1 working day" after Friday 15:00 is Monday
+15:00, and a request accepted on the eve of a week-long holiday is not overdue when it ends.
+Pausing a limit (while the cadre is asked for more information) stores the working seconds left
+and adds them again from the moment it resumes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import yaml
+
+DAY = 86400
+DEFAULT_CALENDAR = Path(__file__).with_name("holidays.yaml")
+_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+_MAX_DAYS = 366 * 20  # no limit is ever this long; protects against a calendar with no working day
+
+
+# ---- clock -------------------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = _aware(at)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class ManualClock(FixedClock):
+    """A test clock that moves only when told to."""
+
+    def set(self, at: datetime) -> None:
+        self.at = _aware(at)
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        self.at = self.at + (delta or timedelta(**kwargs))
+        return self.at
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("clock times must be timezone-aware")
+    return at.astimezone(UTC)
+
+
+def iso(at: datetime) -> str:
+    """The storage spelling of a moment: UTC, milliseconds, 'Z' (sorts as text)."""
+    return _aware(at).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_iso(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+# ---- calendar ----------------------------------------------------------------------------------
+
+
+def _zone(spec: str | tzinfo | None) -> tzinfo:
+    if spec is None:
+        return timezone(timedelta(hours=8))
+    if isinstance(spec, tzinfo):
+        return spec
+    match = _OFFSET.match(spec)
+    if match:
+        sign = 1 if match.group(1) == "+" else -1
+        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    return ZoneInfo(spec)
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+class CalendarError(ValueError):
+    pass
+
+
+class WorkCalendar:
+    def __init__(
+        self,
+        holidays: Iterable[date] = (),
+        workdays: Iterable[date] = (),
+        tz: str | tzinfo | None = None,
+        maintained_years: Iterable[int] = (),
+    ) -> None:
+        self.holidays = frozenset(holidays)
+        self.workdays = frozenset(workdays)
+        clash = self.holidays & self.workdays
+        if clash:
+            raise CalendarError(f"dates both holiday and working day: {sorted(clash)}")
+        self.tz = _zone(tz)
+        self.maintained_years = frozenset(maintained_years)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> WorkCalendar:
+        holidays: set[date] = set()
+        for entry in data.get("holidays") or []:
+            if "date" in entry:
+                holidays.add(_date(entry["date"]))
+                continue
+            start, end = _date(entry["from"]), _date(entry["to"])
+            if end < start:
+                raise CalendarError(f"holiday range ends before it starts: {entry}")
+            holidays.update(start + timedelta(days=i) for i in range((end - start).days + 1))
+        workdays = {_date(entry["date"]) for entry in data.get("workdays") or []}
+        return cls(holidays, workdays, data.get("timezone"), data.get("maintained_years") or ())
+
+    @classmethod
+    def from_yaml(cls, path: Path | str | None = None) -> WorkCalendar:
+        data = yaml.safe_load(Path(path or DEFAULT_CALENDAR).read_text(encoding="utf-8")) or {}
+        return cls.from_mapping(data)
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def is_maintained(self, year: int) -> bool:
+        """False for a year the data file does not cover (weekends only would be assumed)."""
+        return year in self.maintained_years
+
+    def local_date(self, at: datetime) -> date:
+        return _aware(at).astimezone(self.tz).date()
+
+    def day_start(self, day: date) -> datetime:
+        return datetime.combine(day, time(), self.tz).astimezone(UTC)
+
+    def working_seconds_between(self, a: datetime, b: datetime) -> int:
+        """Working seconds in [a, b); negative when b is before a."""
+        a, b = _aware(a), _aware(b)
+        if b < a:
+            return -self.working_seconds_between(b, a)
+        total = 0.0
+        day = self.local_date(a)
+        last = self.local_date(b)
+        while day <= last:
+            if self.is_working_day(day):
+                start = max(a, self.day_start(day))
+                end = min(b, self.day_start(day + timedelta(days=1)))
+                if end > start:
+                    total += (end - start).total_seconds()
+            day += timedelta(days=1)
+        return int(total)
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
+        """The moment when ``seconds`` of working time have passed since ``start``."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        current = _aware(start)
+        remaining = timedelta(seconds=seconds)
+        day = self.local_date(current)
+        for _ in range(_MAX_DAYS):
+            day_end = self.day_start(day + timedelta(days=1))
+            if self.is_working_day(day):
+                available = day_end - current
+                if remaining <= available:
+                    return current + remaining
+                remaining -= available
+            day += timedelta(days=1)
+            current = day_end
+        raise CalendarError("no working days found; check the holiday calendar")
+
+    def add_working_days(self, start: datetime, days: float) -> datetime:
+        return self.add_working_seconds(start, days * DAY)
+
+    def next_working_day(self, day: date) -> date:
+        for _ in range(_MAX_DAYS):
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                return day
+        raise CalendarError("no working days found; check the holiday calendar")
