@@ -73,8 +73,8 @@ M = TypeVar("M", bound=BaseModel)
 class KnowledgeError(Exception):
     """One or more problems in knowledge files; ``problems`` holds ready-to-show lines."""
 
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: list[str] = list(problems)
+    def __init__(self, problems: Iterable[str] | str) -> None:
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
 
     def __str__(self) -> str:
@@ -89,13 +89,14 @@ def _line(file: str, entry: str, field: str, problem: str) -> str:
     return f"{file}: {entry}: {field}: {problem}"
 
 
-def _label(raw: Any, index: int) -> str:
-    """How an entry is named in problem lines: its id when usable, else ``#<position>``."""
+def _label(raw: Any, index: int, prefix: str = "") -> str:
+    """How an entry is named in problem lines: its id when usable, else ``#<position>``
+    (``rules#2`` in the self-check file, which has two lists)."""
     if isinstance(raw, dict):
         ident = raw.get("id")
         if isinstance(ident, str) and _ID_RE.match(ident):
             return ident
-    return f"#{index + 1}"
+    return f"{prefix}#{index + 1}"
 
 
 def _field(loc: Sequence[int | str]) -> str:
@@ -179,12 +180,14 @@ def _check_text(file: str, entry: str, field: str, value: Any, problems: list[st
             _check_text(file, entry, f"{field}[{index}]", item, problems)
 
 
-def _validate_entries(file: str, raw_entries: list[Any], model: type[M], problems: list[str]) -> list[M]:
+def _validate_entries(
+    file: str, raw_entries: list[Any], model: type[M], problems: list[str], prefix: str = ""
+) -> list[M]:
     """Validate each entry on its own so that every bad entry is reported, then check ids."""
     valid: list[M] = []
     first_seen: dict[str, int] = {}
     for index, raw in enumerate(raw_entries):
-        entry = _label(raw, index)
+        entry = _label(raw, index, prefix)
         if not isinstance(raw, dict):
             problems.append(_line(file, entry, "-", f"expected an object with fields, got {_kind(raw)}"))
             continue
@@ -418,15 +421,22 @@ def load_selfcheck(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SelfCheck:
         elif not raw:
             problems.append(_line(name, "-", key, "List should have at least 1 item"))
         else:
-            parts[key] = _validate_entries(name, raw, model, problems)
-    question_ids = {q.id for q in parts.get("questions", [])}
+            parts[key] = _validate_entries(name, raw, model, problems, key)
+    raw_questions = data.get("questions")
+    question_ids = {
+        q["id"]
+        for q in (raw_questions if isinstance(raw_questions, list) else [])
+        if isinstance(q, dict) and isinstance(q.get("id"), str)
+    }
     if "questions" in parts and isinstance(data.get("rules"), list):
         for index, raw in enumerate(data["rules"]):
             when = raw.get("when") if isinstance(raw, dict) else None
             if isinstance(when, dict):
                 for qid in when:
                     if isinstance(qid, str) and _ID_RE.match(qid) and qid not in question_ids:
-                        problems.append(_line(name, _label(raw, index), f"when.{qid}", f"unknown question {qid}"))
+                        problems.append(
+                            _line(name, _label(raw, index, "rules"), f"when.{qid}", f"unknown question {qid}")
+                        )
     if problems:
         raise KnowledgeError(problems)
     try:

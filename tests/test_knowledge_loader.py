@@ -451,3 +451,18 @@ def test_round_trip_odd_unicode_yaml(tmp_path: Path, articles: list[PolicyArticl
     dump_faq(faq, tmp_path / "faq.yaml")
     assert load_articles(tmp_path / "articles.yaml") == articles
     assert load_faq(tmp_path / "faq.yaml") == faq
+
+
+def test_selfcheck_positions_name_their_list(tmp_path: Path) -> None:
+    path = tmp_path / "selfcheck.yaml"
+    path.write_text(
+        "questions:\n  - {id: [1], group: never, text: x, article: A}\n  - {id: q2, group: never, text: x}\n"
+        "rules:\n  - {id: r1, when: {q2: ['yes'], q3: ['no']}, indication: outside, reason: r, article: A}\n  - 5\n",
+        encoding="utf-8",
+    )
+    assert _problems(load_selfcheck, path) == [
+        "selfcheck.yaml: questions#1: id: Input should be a valid string",
+        "selfcheck.yaml: q2: article: Field required",
+        "selfcheck.yaml: rules#2: -: expected an object with fields, got a number",
+        "selfcheck.yaml: r1: when.q3: unknown question q3",
+    ]
