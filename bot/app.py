@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.persistence import SqlitePersistence
@@ -52,10 +52,21 @@ def build_application(
     return application
 
 
+KB_REFRESH_S = 10
+
+
 async def _post_init(application: Application) -> None:
     services: Services = application.bot_data["services"]
     services.notifier.start(application.bot)
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+    if application.job_queue:
+        # `cadrebot kb import` runs in another process; the bot picks its version up without a restart.
+        application.job_queue.run_repeating(_refresh_kb, interval=KB_REFRESH_S, first=KB_REFRESH_S, name="kb-refresh")
+
+
+async def _refresh_kb(context: CallbackContext) -> None:
+    services: Services = context.application.bot_data["services"]
+    await services.kb_admin.refresh()
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -44,8 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("version", help="print the schema version")
 
     kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="action", required=True)
-    for name, text in (("validate", "check a guiding-case file"), ("export", "write the guiding cases to a file")):
-        kb.add_parser(name, help=text).add_argument("file", type=Path)
+    kb.add_parser("validate", help="check a knowledge file (cases .json, articles/faq/selfcheck .yaml)").add_argument(
+        "file", type=Path)
+    kb_import = kb.add_parser("import", help="validate a knowledge file, show the diff, apply it as a new version")
+    kb_import.add_argument("file", type=Path)
+    kb_import.add_argument("--yes", action="store_true", help="apply without asking")
+    kb_import.add_argument("--comment", default="", help="why (kept in the history)")
+    kb_export = kb.add_parser("export", help="write a version: a .json path gets the guiding cases, a folder all files")
+    kb_export.add_argument("path", type=Path)
+    kb_export.add_argument("--version", type=int, help="version to export (default: current)")
+    kb.add_parser("history", help="list knowledge-base versions")
+    kb.add_parser("rollback", help="make an old version current again (as a new version)").add_argument(
+        "version", type=int)
 
     evaluate = sub.add_parser("eval-match", help="measure matching on a case file and a query file")
     evaluate.add_argument("cases", type=Path)
@@ -93,9 +103,8 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _with_services(settings: Settings, work: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
-    from bot.users import UserError
+    from bot.users import UserError, UserService
     from storage.sqlite.storage import SqliteStorage
-    from bot.users import UserService
 
     storage = await SqliteStorage.open(settings.db_path)
     try:
@@ -147,20 +156,86 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _kb(settings: Settings, args: argparse.Namespace) -> int:
-    from knowledge.loader import KnowledgeError, dump_case_file, load_bundled, load_case_file
+    from bot import kb_admin
+    from bot.kb_admin import KbAdmin, KbAdminError, KbStateError
+    from bot.knowledge_service import KnowledgeService
+    from knowledge.loader import dump_case_file
+    from storage.sqlite.storage import SqliteStorage
 
+    max_bytes = settings.max_kb_file_mb * 1_000_000
     if args.action == "validate":
         try:
-            cases = load_case_file(args.file)
-        except KnowledgeError as exc:
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
+            data = args.file.read_bytes()
+            section, value = kb_admin.parse_upload(args.file.name, data, max_bytes)
+        except OSError as exc:
+            print(f"{args.file}: -: -: {exc.strerror}", file=sys.stderr)
             return 1
-        print(f"{args.file}: {len(cases)} cases, all valid")
+        except KbAdminError as exc:
+            print("\n".join(exc.problems), file=sys.stderr)
+            return 1
+        count = len(value.questions) if section == "selfcheck" else len(value)
+        print(f"{args.file}: {section}, {count} entries, all valid")
         return 0
-    kb = load_bundled()
-    dump_case_file(kb.cases, args.file)
-    print(f"{args.file}: {len(kb.cases)} cases written")
+    storage = await SqliteStorage.open(settings.db_path)
+    try:
+        admin = KbAdmin(storage, KnowledgeService.bundled(), max_bytes)
+        await admin.load_current()
+        if args.action == "history":
+            for version in await admin.history(1000):
+                print(f"{version.id}\t{version.created_at}\t{version.author or '-'}\t{version.comment}")
+        elif args.action == "rollback":
+            version = await admin.rollback(args.version, None)
+            print(f"version {version.id}: content of version {args.version}")
+        elif args.action == "export":
+            kb = await admin.version_kb(args.version)
+            if args.path.suffix.lower() == ".json":
+                dump_case_file(kb.cases, args.path)
+                print(f"{args.path}: {len(kb.cases)} cases")
+            else:
+                for path in kb_admin.export(kb, args.path):
+                    print(path)
+        elif args.action == "import":
+            return await _kb_import(admin, args)
+    except KbAdminError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    except KbStateError as exc:
+        from bot.i18n import Catalogue
+
+        print(f"cadrebot: {Catalogue(settings.locale).t(settings.locale, exc.key, **exc.values)}", file=sys.stderr)
+        return 1
+    finally:
+        await storage.close()
+    return 0
+
+
+async def _kb_import(admin: Any, args: argparse.Namespace) -> int:
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        print(f"{args.file}: -: -: {exc.strerror}", file=sys.stderr)
+        return 1
+    staged_id, changes = await admin.stage_upload(0, args.file.name, data)
+    if not changes:
+        await admin.discard(staged_id)
+        print("no changes: the file is identical to the current knowledge base")
+        return 0
+    for change in changes:
+        print(f"{change.section}: +{len(change.added)} ~{len(change.changed)} -{len(change.removed)}")
+        for entry_id in change.added:
+            print(f"  + {entry_id}")
+        for entry_id, fields in change.changed.items():
+            print(f"  ~ {entry_id}: {', '.join(fields)}")
+        for entry_id in change.removed:
+            print(f"  - {entry_id}")
+    if not args.yes:
+        answer = (await asyncio.to_thread(input, "apply? [y/N] ")).strip().lower() if sys.stdin.isatty() else ""
+        if answer not in ("y", "yes"):
+            await admin.discard(staged_id)
+            print("not applied (use --yes to apply without asking)")
+            return 1
+    version = await admin.apply(staged_id, 0)
+    print(f"applied as version {version.id}")
     return 0
 
 

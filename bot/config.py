@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     draft_reminder_minutes: int = Field(default=120, ge=1)
     max_text_chars: int = Field(default=3000, ge=100, le=20000)
     max_attachment_mb: int = Field(default=20, ge=1, le=50)
+    max_kb_file_mb: int = Field(default=5, ge=1, le=20)
     rate_limit_per_minute: int = Field(default=30, ge=1)
 
     @field_validator("admin_ids", mode="before")

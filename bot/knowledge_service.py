@@ -37,8 +37,11 @@ class KnowledgeService:
     def current(self) -> Snapshot:
         return self._current
 
-    async def swap(self, kb: KnowledgeBase, version: int) -> Snapshot:
+    async def swap(self, kb: KnowledgeBase, version: int, *, rebuild: bool = True) -> Snapshot:
         """Build the new index off the event loop, then replace the snapshot in one assignment."""
-        matcher = await asyncio.to_thread(Matcher.build, kb.cases, kb.faq, kb.articles)
+        if rebuild:
+            matcher = await asyncio.to_thread(Matcher.build, kb.cases, kb.faq, kb.articles)
+        else:
+            matcher = self._current.matcher
         self._current = Snapshot(version, kb, matcher)
         return self._current

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.i18n import Catalogue
+from bot.kb_admin import KbAdmin
 from bot.knowledge_service import KnowledgeService
 from bot.notifier import Notifier
 from bot.rate_limit import RateLimiter
@@ -22,6 +23,7 @@ class Services:
     notifier: Notifier
     knowledge: KnowledgeService
     limiter: RateLimiter
+    kb_admin: KbAdmin
     _locales: dict[int, str] = field(default_factory=dict)
 
     @classmethod
@@ -29,14 +31,18 @@ class Services:
         storage = await SqliteStorage.open(settings.db_path)
         users = UserService(storage)
         await users.ensure_admins(settings.admin_ids)
+        knowledge = knowledge or KnowledgeService.bundled()
+        kb_admin = KbAdmin(storage, knowledge, settings.max_kb_file_mb * 1_000_000)
+        await kb_admin.load_current()
         return cls(
             settings=settings,
             storage=storage,
             catalogue=Catalogue(settings.locale),
             users=users,
             notifier=Notifier(storage),
-            knowledge=knowledge or KnowledgeService.bundled(),
+            knowledge=knowledge,
             limiter=RateLimiter(settings.rate_limit_per_minute),
+            kb_admin=kb_admin,
         )
 
     async def close(self) -> None:

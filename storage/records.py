@@ -59,3 +59,22 @@ class AuditEntry(_Record):
     payload: str
     prev_hash: str
     hash: str
+
+
+class KbVersion(_Record):
+    id: int
+    created_at: str
+    author: int | None
+    comment: str
+    content: str
+
+
+class KbStaged(_Record):
+    id: int
+    created_at: str
+    author: int
+    base_version: int
+    comment: str
+    content: str
+    applied_version: int | None
+    discarded: int

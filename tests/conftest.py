@@ -33,7 +33,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def chat(settings: Settings, knowledge: KnowledgeService) -> AsyncIterator[LocalChat]:
-    local = await LocalChat.start(settings, knowledge)
+    # A fresh holder over the shared immutable snapshot: a test that swaps versions affects only itself.
+    local = await LocalChat.start(settings, KnowledgeService(knowledge.current))
     try:
         yield local
     finally:

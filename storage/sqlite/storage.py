@@ -8,6 +8,7 @@ from storage.db import Database
 from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.filings import SqliteFilings
 from storage.sqlite.invites import SqliteInvites
+from storage.sqlite.kb_versions import SqliteKbVersions
 from storage.sqlite.outbox import SqliteOutbox
 from storage.sqlite.prefs import SqlitePrefs
 from storage.sqlite.ptb_state import SqlitePtbState
@@ -25,6 +26,7 @@ class SqliteStorage:
         self.ptb = SqlitePtbState(db)
         self.outbox = SqliteOutbox(db)
         self.audit = SqliteAudit(db)
+        self.kb_versions = SqliteKbVersions(db)
         self.filings = SqliteFilings(db)
 
     @classmethod
