@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     kb.add_parser("rollback", help="make an old version current again (as a new version)").add_argument(
         "version", type=int)
 
+    sub.add_parser("backup", help="copy the database while the bot runs (SQLite online backup)").add_argument(
+        "file", type=Path)
+    sub.add_parser("restore", help="replace the database with a backup (stop the bot first)").add_argument(
+        "file", type=Path)
+
     evaluate = sub.add_parser("eval-match", help="measure matching on a case file and a query file")
     evaluate.add_argument("cases", type=Path)
     evaluate.add_argument("queries", type=Path)
@@ -264,12 +269,30 @@ async def _bench_match(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.backup import BackupError, backup, restore
+
+    try:
+        if args.command == "backup":
+            version = await backup(settings.db_path, args.file)
+            print(f"{args.file}: backup of {settings.db_path} (schema version {version})")
+        else:
+            version = await restore(args.file, settings.db_path)
+            print(f"{settings.db_path}: restored from {args.file} (schema version {version})")
+    except BackupError as exc:
+        print(f"cadrebot: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "run": _run,
     "console": _console,
     "users": _users,
     "db": _db,
     "kb": _kb,
+    "backup": _backup,
+    "restore": _backup,
     "eval-match": _eval_match,
     "bench-match": _bench_match,
 }
