@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -337,6 +338,79 @@ def _field_texts(item: object, fields: Sequence[tuple[str, float]]) -> list[tupl
     return out
 
 
+class _TermBuilder:
+    """Turns an entry's weighted fields into (term ids, weighted tf), caching per distinct
+    bigram the ids of its exact term and its pinyin terms, so the per-entry work is a few
+    C-level passes (Counter, map, numpy) rather than a Python loop over terms."""
+
+    def __init__(self, lex: Lexicon) -> None:
+        self.lex = lex
+        self.vocab: dict[str, int] = {}
+        self._ids: dict[str, np.ndarray] = {}
+        self._cands: dict[str, tuple[str, ...]] = {}
+        self._group: dict[int, int] = {}
+
+    def _tid(self, term: str) -> int:
+        v = self.vocab
+        t = v.get(term)
+        if t is None:
+            t = v[term] = len(v)
+        return t
+
+    def _learn(self, bg: str) -> None:
+        ids = [self._tid("b:" + bg)]
+        if nz.is_cjk(bg[0]):
+            ids.extend(self._tid("p:" + k) for k in dict.fromkeys(nz.pinyin_bigrams(bg)))
+        self._ids[bg] = np.asarray(ids, dtype=np.int32)
+        cands = self.lex.first_bigram.get(bg)
+        if cands:
+            self._cands[bg] = cands
+
+    def doc(self, fields: Sequence[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray, float]:
+        keys: list[str] = []
+        wts: list[float] = []
+        extra_ids: list[int] = []
+        extra_w: list[float] = []
+        length = 0.0
+        norms = nz.normalize_many([t for t, _ in fields])
+        for (_text, fw), norm in zip(fields, norms, strict=True):
+            counts: Counter[str] = Counter()
+            for run in nz.content_runs(norm):
+                if len(run) < 2:
+                    continue
+                if nz.is_cjk(run[0]):
+                    counts.update(map(str.__add__, run[:-1], run[1:]))
+                else:
+                    counts[run] += 1
+            if not counts:
+                continue
+            keys.extend(counts)
+            c = np.fromiter(counts.values(), dtype=np.float64, count=len(counts)) * fw
+            wts.extend(c.tolist())
+            length += float(c.sum())
+            for bg in set(counts).difference(self._ids):  # bigrams seen for the first time
+                self._learn(bg)
+            for bg in self._cands.keys() & counts.keys():
+                for word in self._cands[bg]:
+                    n = counts[bg] if len(word) == 2 else norm.count(word)
+                    if n:
+                        for g in self.lex.multi[word]:
+                            sid = self._group.get(g)
+                            if sid is None:
+                                sid = self._group[g] = self._tid("s:" + str(g))
+                            extra_ids.append(sid)
+                            extra_w.append(fw * n)
+        if not keys:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32), 0.0
+        arrs = list(map(self._ids.__getitem__, keys))
+        lens = np.fromiter(map(len, arrs), dtype=np.int64, count=len(arrs))
+        ids = np.concatenate([*arrs, np.asarray(extra_ids, dtype=np.int32)])
+        w = np.concatenate([np.repeat(np.asarray(wts), lens), np.asarray(extra_w, dtype=np.float64)])
+        uniq, inv = np.unique(ids, return_inverse=True)
+        tf = np.bincount(inv, weights=w, minlength=len(uniq))
+        return uniq.astype(np.int32), tf.astype(np.float32), length
+
+
 class _Index:
     """BM25F inverted index over one collection, flat numpy arrays, read-only after build."""
 
@@ -351,22 +425,17 @@ class _Index:
         self.ids = tuple(str(getattr(it, "id")) for it in self.items)  # noqa: B009
         self.kinds = tuple(kinds)
         self.n = len(self.items)
-        vocab: dict[str, int] = {}
+        builder = _TermBuilder(lex)
         doc_terms: list[np.ndarray] = []
         doc_tfs: list[np.ndarray] = []
         lengths = np.zeros(self.n, dtype=np.float32)
         for d, (item, fields) in enumerate(zip(self.items, fields_for, strict=True)):
-            tf: dict[int, float] = {}
-            length = 0.0
-            for text, fw in _field_texts(item, fields):
-                for term, c in _doc_terms(text, lex).items():
-                    tid = vocab.setdefault(term, len(vocab))
-                    tf[tid] = tf.get(tid, 0.0) + fw * c
-                    if term[0] == "b":
-                        length += fw * c
+            ids, tf, length = builder.doc(_field_texts(item, fields))
             lengths[d] = length
-            doc_terms.append(np.fromiter(tf.keys(), dtype=np.int32, count=len(tf)))
-            doc_tfs.append(np.fromiter(tf.values(), dtype=np.float32, count=len(tf)))
+            doc_terms.append(ids)
+            doc_tfs.append(tf)
+        vocab = builder.vocab
+        del builder
         self.vocab = vocab
         n_terms = len(vocab)
         counts = np.fromiter((len(a) for a in doc_terms), dtype=np.int64, count=self.n)
@@ -395,6 +464,7 @@ class _Index:
         dn = norm[self.post_docs]
         self.post_w = (self.idf[term_sorted] * tf_sorted * (K1 + 1.0) / (tf_sorted + dn)).astype(np.float32)
         del term_sorted, tf_sorted, dn
+        self._doc_view = self._make_doc_view(lex)
 
     # ------------------------------------------------------------------ query
 
@@ -415,15 +485,22 @@ class _Index:
                 qw_known.append(w)
         return tids, np.asarray(qw_known, dtype=np.float32), mass, known
 
-    def score(self, tids: Sequence[int], qw: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        scores = np.zeros(self.n, dtype=np.float32)
-        indptr, docs, w = self.indptr, self.post_docs, self.post_w
-        for tid, q in zip(tids, qw, strict=True):
-            a, b = indptr[tid], indptr[tid + 1]
-            scores[docs[a:b]] += q * w[a:b]
-        if mask is not None:
-            scores[~mask] = -1.0
-        return scores
+    def score(self, tids: Sequence[int], qw: np.ndarray) -> np.ndarray:
+        """BM25F scores of every entry: one bincount over the query terms' postings."""
+        if not len(tids):
+            return np.zeros(self.n, dtype=np.float64)
+        t = np.asarray(tids, dtype=np.int64)
+        starts = self.indptr[t]
+        ends = self.indptr[t + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(self.n, dtype=np.float64)
+        # positions of all postings of the query terms, without a Python loop over entries
+        offs = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+        pos = np.arange(total, dtype=np.int64) + offs
+        w = self.post_w[pos] * np.repeat(qw.astype(np.float32), lens)
+        return np.bincount(self.post_docs[pos], weights=w, minlength=self.n)
 
     def contains(self, tids: Sequence[int], docs: np.ndarray) -> np.ndarray:
         """Boolean matrix [len(tids), len(docs)]: does doc contain term."""
@@ -436,6 +513,33 @@ class _Index:
             if len(plist):
                 out[i] = plist[pos] == docs
         return out
+
+    def doc_view(self, d: int) -> tuple[str, tuple[tuple[int, str], ...], tuple[tuple[str, frozenset, frozenset, frozenset], ...]]:
+        return self._doc_view(d)
+
+    def _make_doc_view(self, lex: Lexicon):
+        @lru_cache(maxsize=4096)
+        def view(d: int):
+            item = self.items[d]
+            kind = self.kinds[d]
+            fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
+            texts = [nz.normalize(t) for t, _w in _field_texts(item, fields[:4])]
+            doc = " ".join(texts)
+            pairs = tuple(p for run in nz.content_runs(doc) for p in lex.scan(run))
+            kws = []
+            for kw in getattr(item, "keywords", None) or ():
+                nkw = nz.normalize(kw).replace(" ", "")
+                kws.append(
+                    (
+                        kw,
+                        frozenset(nkw[i : i + 2] for i in range(len(nkw) - 1)),
+                        frozenset(nz.pinyin_bigrams(nkw)),
+                        frozenset(g for g, _ in lex.scan(nkw)),
+                    )
+                )
+            return doc, pairs, tuple(kws)
+
+        return view
 
     def nbytes(self) -> int:
         return int(self.post_docs.nbytes + self.post_w.nbytes + self.indptr.nbytes + self.idf.nbytes)
@@ -469,6 +573,10 @@ class Matcher:
         fields = [FAQ_FIELDS] * len(faq) + [ARTICLE_FIELDS] * len(articles)
         ai = _Index(ans_items, kinds, fields, lex)
         return cls(ci, ai, lex)
+
+    def index_bytes(self) -> int:
+        """Bytes held by the numpy arrays of both indexes (vocabularies not counted)."""
+        return self._cases.nbytes() + self._answers.nbytes()
 
     # ------------------------------------------------------------------ public API
 
@@ -536,7 +644,7 @@ class Matcher:
                     kind=index.kinds[d],
                     score=float(scores[d]),
                     confidence=float(conf[rank]),
-                    why=self._why(index.items[d], index.kinds[d], q),
+                    why=self._why(index, d, q),
                 )
             )
         confident = bool(conf[0] >= CONF_THRESHOLD)
@@ -602,10 +710,8 @@ class Matcher:
         x = 2.5 * np.log(np.maximum(strength, 1e-6) / 1.9) + 3.0 * (wcov - 0.5)
         return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
 
-    def _why(self, item: object, kind: Kind, q: _Query, limit: int = 5) -> tuple[str, ...]:
-        fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
-        texts = [nz.normalize(t) for t, _w in _field_texts(item, fields[:4])]
-        doc = " ".join(texts)
+    def _why(self, index: _Index, d: int, q: _Query, limit: int = 5) -> tuple[str, ...]:
+        doc, pairs, kws = index.doc_view(d)
         qb = {r[i : i + 2] for r in q.runs for i in range(len(r) - 1)}
         qp = {k for r in q.runs if len(r) > 1 for k in nz.pinyin_bigrams(r)}
         out: list[str] = []
@@ -617,18 +723,13 @@ class Matcher:
                 out.append(w)
 
         # 1. the entry's own keywords that the query touches (by characters, sound or synonym)
-        for kw in getattr(item, "keywords", None) or ():
-            nkw = nz.normalize(kw).replace(" ", "")
-            bg = {nkw[i : i + 2] for i in range(len(nkw) - 1)}
-            pg = set(nz.pinyin_bigrams(nkw))
-            gs = {g for g, _ in self._lex.scan(nkw)}
+        for kw, bg, pg, gs in kws:
             if bg & qb or pg & qp or gs & q.groups:
                 push(kw)
         # 2. synonym groups shared with the query, shown with the entry's own word
-        for run in nz.content_runs(doc):
-            for g, w in self._lex.scan(run):
-                if g in q.groups:
-                    push(w)
+        for g, w in pairs:
+            if g in q.groups:
+                push(w)
         # 3. longest common substrings between the query and the entry's main text
         for r in q.runs:
             i = 0

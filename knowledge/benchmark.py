@@ -1,0 +1,172 @@
+"""Scale benchmark: index build time, query latency and memory at n cases, against a naive
+full-scan baseline (rapidfuzz WRatio of the query against every case's concatenated text).
+
+    python -m knowledge.benchmark CASES.json N [N ...]
+
+The synthetic knowledge base is made deterministically (``seed``) by recombining the text
+of the given source cases sentence by sentence, so term statistics stay realistic; queries
+are fragments of synthetic cases' title/background, rewritten a little (a synonym swap, a
+dropped character) the way a cadre would type them.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import re
+import sys
+import time
+import tracemalloc
+from collections.abc import Sequence
+from pathlib import Path
+
+from knowledge.matcher import Matcher
+from knowledge.models import GuidingCase
+
+__all__ = ["run_bench", "synthetic_cases", "synthetic_queries"]
+
+_SENT = re.compile(r"(?<=[。；！？])")
+_TEXT_FIELDS = ("title", "background", "error_elements", "causes", "handling", "measures", "lessons")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENT.split(text) if s.strip()]
+
+
+def synthetic_cases(n: int, source: Sequence[GuidingCase], seed: int = 7) -> list[GuidingCase]:
+    """``n`` cases whose fields are recombined from ``source`` sentence by sentence."""
+    if not source:
+        raise ValueError("need at least one source case")
+    rng = random.Random(seed)
+    pools = {f: [s for c in source for s in _sentences(getattr(c, f))] for f in _TEXT_FIELDS}
+    kw_pool = sorted({k for c in source for k in c.keywords})
+    out: list[GuidingCase] = []
+    for i in range(n):
+        base = source[rng.randrange(len(source))]
+        data = base.model_dump()
+        data["id"] = f"S{i:07d}"
+        for f in _TEXT_FIELDS:
+            own = _sentences(getattr(base, f))
+            k = max(1, len(own))
+            # keep about half of the base case's sentences, fill up from other cases
+            mixed = [s for s in own if rng.random() < 0.5] + rng.sample(pools[f], min(k, len(pools[f])))
+            rng.shuffle(mixed)
+            data[f] = "".join(mixed[: k + 1]) or getattr(base, f)
+        kws = list(dict.fromkeys(base.keywords[:3] + rng.sample(kw_pool, min(3, len(kw_pool)))))
+        data["keywords"] = kws[:8]
+        out.append(GuidingCase.model_validate(data))
+    return out
+
+
+def synthetic_queries(cases: Sequence[GuidingCase], n: int, seed: int = 7) -> list[tuple[str, str]]:
+    """(query, source case id): fragments of title + background, lightly rewritten."""
+    rng = random.Random(seed + 1)
+    out: list[tuple[str, str]] = []
+    for _ in range(n):
+        c = cases[rng.randrange(len(cases))]
+        bg = c.background
+        style = rng.random()
+        if style < 0.3:
+            q = c.title
+        else:
+            a = rng.randrange(max(1, len(bg) - 40))
+            q = bg[a : a + rng.randint(12, 60)]
+            if style > 0.8 and len(q) > 6:
+                j = rng.randrange(len(q))
+                q = q[:j] + q[j + 1 :]  # a dropped character
+        out.append((q + rng.choice(["", "，会被追责吗", "，能容错吗", "，这种怎么处理"]), c.id))
+    return out
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    pos = (len(s) - 1) * p / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def run_bench(
+    n_cases: int,
+    source_cases: Sequence[GuidingCase],
+    seed: int = 7,
+    queries: int = 200,
+    baseline_queries: int = 20,
+    measure_memory: bool = True,
+) -> dict:
+    """Build time, p50/p95 latency and peak memory of the matcher at ``n_cases`` cases, and the
+    latency of a naive rapidfuzz full scan over the same cases (on ``baseline_queries``)."""
+    from rapidfuzz import fuzz, process
+
+    cases = synthetic_cases(n_cases, source_cases, seed)
+    qs = synthetic_queries(cases, queries, seed)
+    gc.collect()
+    Matcher.build(source_cases[:1])  # warm up lazy resources (jieba, OpenCC, lexicon)
+    t0 = time.perf_counter()
+    matcher = Matcher.build(cases)
+    build_s = time.perf_counter() - t0
+
+    lat: list[float] = []
+    found = 0
+    for q, cid in qs:
+        t = time.perf_counter()
+        res = matcher.match_cases(q, k=3)
+        lat.append((time.perf_counter() - t) * 1000.0)
+        found += any(h.id == cid for h in res.hits)
+
+    texts = ["\n".join([c.title, " ".join(c.keywords), c.background, c.error_elements]) for c in cases]
+    base_lat: list[float] = []
+    for q, _cid in qs[:baseline_queries]:
+        t = time.perf_counter()
+        process.extract(q, texts, scorer=fuzz.WRatio, limit=3)
+        base_lat.append((time.perf_counter() - t) * 1000.0)
+
+    peak_mb = None
+    index_mb = matcher.index_bytes() / 1e6
+    if measure_memory:
+        del matcher
+        gc.collect()
+        tracemalloc.start()
+        m2 = Matcher.build(cases)
+        for q, _cid in qs[:20]:
+            m2.match_cases(q, k=3)
+        _cur, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        peak_mb = peak / 1e6
+        del m2
+    p95 = _pct(lat, 95)
+    bp95 = _pct(base_lat, 95)
+    return {
+        "cases": n_cases,
+        "build_s": round(build_s, 3),
+        "p50_ms": round(_pct(lat, 50), 3),
+        "p95_ms": round(p95, 3),
+        "peak_mb": None if peak_mb is None else round(peak_mb, 1),
+        "index_mb": round(index_mb, 1),
+        "baseline_p50_ms": round(_pct(base_lat, 50), 3),
+        "baseline_p95_ms": round(bp95, 3),
+        "speedup_p95": round(bp95 / p95, 1) if p95 > 0 else None,
+        "queries": len(qs),
+        "baseline_queries": len(base_lat),
+        "source_in_top3": round(found / len(qs), 3) if qs else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    from knowledge.models import CaseFile
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 2:
+        print(__doc__)
+        return 2
+    src = CaseFile.model_validate_json(Path(args[0]).read_text(encoding="utf-8")).cases
+    for n in args[1:]:
+        print(json.dumps(run_bench(int(n), src), ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
