@@ -10,6 +10,7 @@ import pytest
 from bot.filing.errors import AccessError, FilingError, TransitionError
 from bot.filing.service import FilingLimits, submit_key
 from bot.filing.workdays import DAY, parse_iso
+from bot.users import UserService
 from storage.sqlite.storage import SqliteStorage
 from tests.test_filing_support import (
     ADMIN,
@@ -26,7 +27,6 @@ from tests.test_filing_support import (
     make_service,
     make_world,
 )
-from bot.users import UserService
 
 
 @pytest.fixture
@@ -140,7 +140,9 @@ async def test_every_supervisor_of_the_unit_is_notified_and_no_one_else(world: W
 
 async def test_supervisors_of_parent_unit_when_unit_has_none(world: World) -> None:
     parent = await world.storage.units.by_name("东区")
-    child_id = await world.storage.db.execute("INSERT INTO units (name, parent_id) VALUES ('东区一社区', ?)", (parent.id,))
+    child_id = await world.storage.db.execute(
+        "INSERT INTO units (name, parent_id) VALUES ('东区一社区', ?)", (parent.id,)
+    )
     await world.storage.users.upsert(301, "cadre", child_id, "周六")
     await world.service.submit_request(301, REQUEST, "k")
     assert sorted(chat for chat, _ in await world.outbox()) == sorted([SUP_A1, SUP_A2, 301])
@@ -383,7 +385,7 @@ async def test_feedback_flow(world: World) -> None:
     body = {"category": "implementation", "text": "上级部署的垃圾分类在老旧小区难以落地。", "urgency": "urgent"}
     ref = (await world.service.submit_feedback(CADRE_A, body, "f")).filing.ref
     assert "filing.notify.new_feedback" in await world.outbox_keys(SUP_A1)
-    new = [t for c, t in await world.outbox() if c == SUP_A1][0]
+    new = next(t for c, t in await world.outbox() if c == SUP_A1)
     assert "feedback.category.implementation" in new and "feedback.urgency.urgent" in new
     filing = await world.service.answer_feedback(ref, SUP_A1, "已转交街道城管科研究。")
     assert filing.state == "answered"

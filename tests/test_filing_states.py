@@ -156,7 +156,9 @@ def test_correction_needs_a_new_outcome_and_a_clearing_note() -> None:
     with pytest.raises(TransitionError) as note:
         transition(filing, "correct", "supervisor", actor_id=OTHER, outcome="tolerated", **base)
     assert note.value.key == "filing.error.clearing_note_required"
-    step = transition(filing, "correct", "supervisor", actor_id=OTHER, outcome="tolerated", clearing_note="澄清正名", **base)
+    step = transition(
+        filing, "correct", "supervisor", actor_id=OTHER, outcome="tolerated", clearing_note="澄清正名", **base
+    )
     assert step.decision["corrects"] == "not_tolerated"
     assert step.decision["clearing_note"] == "澄清正名"
 
