@@ -2,7 +2,9 @@
 
 A rule fires when *every* question named in its ``when`` got one of the listed answers (an
 unanswered question matches nothing).  The indication is the worst of the fired rules
-(``outside`` > ``review`` > ``within``).  ``within`` is only given when no ``outside`` or
+(``outside`` > ``review`` > ``within``) and ``reasons`` are the reasons of the rules at that
+level, so an ``outside`` result is never explained by a favourable factor; those are kept in
+``other_reasons``.  ``within`` is only given when no ``outside`` or
 ``review`` rule fired *and* every question of the groups ``boundaries`` and ``never`` was
 answered; a required question left open makes the result ``review`` at best.
 
@@ -44,9 +46,14 @@ class SelfCheckResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     indication: Indication
-    reasons: list[tuple[str, str]]  # (reason, article id), in question order
-    fired: list[str]  # ids of the rules that fired, in question order
+    # (reason, article id) of the rules that decided the indication, in question order; for
+    # ``review`` also one line per required question left unanswered
+    reasons: list[tuple[str, str]]
+    fired: list[str]  # ids of all rules that fired, in question order
     unanswered: list[str] = []  # required questions (boundaries / never) left open
+    # (reason, article id) of fired rules with a milder indication, e.g. favourable factors
+    # behind an ``outside`` result; in question order
+    other_reasons: list[tuple[str, str]] = []
 
 
 def validate_answers(selfcheck: SelfCheck, answers: Mapping[str, str]) -> dict[str, str]:
@@ -87,13 +94,25 @@ def evaluate(selfcheck: SelfCheck, answers: Mapping[str, str]) -> SelfCheckResul
     if unanswered and indication == "within":
         indication = "review"
 
-    entries: list[tuple[tuple[int, int], str, str]] = [(position(r), r.reason, r.article) for r in fired]
-    for question in unanswered:
-        entries.append(((order[question.id], -1), f"未回答：{question.text}", question.article))
-    entries.sort(key=lambda item: item[0])
+    main: list[tuple[tuple[int, int], str, str]] = []
+    other: list[tuple[str, str]] = []
+    for rule in fired:  # already in question order
+        if rule.indication == indication:
+            main.append((position(rule), rule.reason, rule.article))
+        else:
+            other.append((rule.reason, rule.article))
+    if indication == "review":
+        for question in unanswered:
+            main.append(((order[question.id], -1), f"未回答：{question.text}", question.article))
+    main.sort(key=lambda item: item[0])
     return SelfCheckResult(
         indication=indication,
-        reasons=[(reason, article) for _, reason, article in entries],
+        reasons=_unique([(reason, article) for _, reason, article in main]),
         fired=[r.id for r in fired],
         unanswered=[q.id for q in unanswered],
+        other_reasons=_unique(other),
     )
+
+
+def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(pairs))

@@ -72,7 +72,9 @@ def test_private_gain_is_outside(sc: SelfCheck) -> None:
     result = evaluate(sc, {**ALL_GOOD, "d-private": "yes"})
     assert result.indication == "outside"
     assert "r-private-gain" in result.fired
-    assert any(article == "A-distinction-3" and "私利" in reason for reason, article in result.reasons)
+    assert [article for _, article in result.reasons] == ["A-distinction-3"]
+    assert "私利" in result.reasons[0][0]
+    assert result.other_reasons  # favourable factors are kept apart
 
 
 def test_private_gain_alone_is_outside(sc: SelfCheck) -> None:
@@ -135,7 +137,12 @@ def test_worst_rule_wins_and_reasons_follow_question_order() -> None:
     assert result.indication == "outside"
     # r-both and r-ok both start at q-cond (rule order breaks the tie), r-gain at q-gain
     assert result.fired == ["r-both", "r-ok", "r-gain"]
-    assert result.reasons == [("紧急且拿不准", "A2"), ("紧急", "A1"), ("私利", "A3")]
+    assert result.reasons == [("私利", "A3")]
+    assert result.other_reasons == [("紧急且拿不准", "A2"), ("紧急", "A1")]
+    result = evaluate(sc, {"q-cond": "yes", "q-law": "unsure", "q-gain": "no"})
+    assert result.indication == "review"
+    assert result.reasons == [("紧急且拿不准", "A2"), ("未回答：造假吗？", "A4")]
+    assert result.other_reasons == [("紧急", "A1")]
 
 
 def test_rule_needs_every_question() -> None:
