@@ -41,9 +41,7 @@ def verify_chain(entries: Iterable[AuditEntry], expected_head: str | None = None
             if entry.id <= prev_id:
                 problems.append(AuditProblem(entry.id, "out_of_order", f"id {entry.id} follows id {prev_id}"))
             elif entry.id != prev_id + 1:
-                problems.append(
-                    AuditProblem(entry.id, "id_gap", f"ids {prev_id + 1}..{entry.id - 1} are missing")
-                )
+                problems.append(AuditProblem(entry.id, "id_gap", f"ids {prev_id + 1}..{entry.id - 1} are missing"))
         elif entry.id != 1:
             problems.append(AuditProblem(entry.id, "id_gap", f"the log starts at id {entry.id}, not 1"))
         if entry.prev_hash != prev_hash:

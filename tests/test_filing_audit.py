@@ -37,7 +37,7 @@ async def test_audit_log_refuses_update_and_delete(world: World) -> None:
 
 async def test_edited_entry_is_detected(world: World) -> None:
     await world.storage.db.execute("DROP TRIGGER audit_no_update")
-    await world.storage.db.execute("UPDATE audit_log SET payload = '{\"role\":\"admin\"}' WHERE id = 3")
+    await world.storage.db.execute('UPDATE audit_log SET payload = \'{"role":"admin"}\' WHERE id = 3')
     problems = verify_chain(await world.storage.audit.all())
     assert [(p.entry_id, p.kind) for p in problems] == [(3, "edited")]
     assert "entry 3: edited" in str(problems[0])

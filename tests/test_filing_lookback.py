@@ -90,7 +90,12 @@ async def test_correction_records_new_decision_and_clearing_note(world: World) -
         await lookback.confirm(item.id, SUP_B)
     note = "经回头看复查，该同志系为群众利益紧急处置，原认定有误，予以澄清正名。"
     reviewed = await lookback.correct(
-        item.id, SUP_A2, outcome="tolerated", reason=REASON, boundaries=BOUNDS_OK, distinctions=[1, 2],
+        item.id,
+        SUP_A2,
+        outcome="tolerated",
+        reason=REASON,
+        boundaries=BOUNDS_OK,
+        distinctions=[1, 2],
         clearing_note=note,
     )
     assert reviewed.result == "corrected" and reviewed.new_outcome == "tolerated"

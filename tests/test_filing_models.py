@@ -82,8 +82,14 @@ def test_request_body_limits_come_from_context() -> None:
 
 def test_request_body_fields() -> None:
     body = ToleranceRequestBody.model_validate(
-        {**REQUEST, "when_where": "昨天\n东区", "evidence": [3, 3, 4], "cited_cases": ["C-01", "C-01", "flood_2"],
-         "selfcheck": {"q1": "yes"}, "consent_public": True}
+        {
+            **REQUEST,
+            "when_where": "昨天\n东区",
+            "evidence": [3, 3, 4],
+            "cited_cases": ["C-01", "C-01", "flood_2"],
+            "selfcheck": {"q1": "yes"},
+            "consent_public": True,
+        }
     )
     assert body.when_where == "昨天 东区"
     assert body.evidence == [3, 4] and body.cited_cases == ["C-01", "flood_2"]

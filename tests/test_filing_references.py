@@ -40,8 +40,17 @@ def test_parser_rejects_non_text(value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["RC-2026-0000000", "XX-2026-000001", "RC-26-000001", "RC-2026-000000", "RC2026000001", "RC-2026-",
-             "RC-２０２６-1２3" + "x", "RC-2026-000001; DROP TABLE filings"],
+    "text",
+    [
+        "RC-2026-0000000",
+        "XX-2026-000001",
+        "RC-26-000001",
+        "RC-2026-000000",
+        "RC2026000001",
+        "RC-2026-",
+        "RC-２０２６-1２3" + "x",
+        "RC-2026-000001; DROP TABLE filings",
+    ],
 )
 def test_not_references(text: str) -> None:
     assert parse_ref(text) is None
@@ -54,8 +63,9 @@ def test_lenient_spellings() -> None:
     assert not is_canonical("rc-2026-000123")
 
 
-@pytest.mark.parametrize(("prefix", "year", "number"), [("XX", 2026, 1), ("RC", 99, 1), ("RC", 2026, 0),
-                                                        ("RC", 2026, MAX_NUMBER + 1)])
+@pytest.mark.parametrize(
+    ("prefix", "year", "number"), [("XX", 2026, 1), ("RC", 99, 1), ("RC", 2026, 0), ("RC", 2026, MAX_NUMBER + 1)]
+)
 def test_format_refuses_out_of_range(prefix: str, year: int, number: int) -> None:
     with pytest.raises(ValueError):
         format_ref(prefix, year, number)

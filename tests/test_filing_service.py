@@ -289,12 +289,14 @@ async def test_discard_draft(world: World) -> None:
 
 async def test_attachment_limits(world: World) -> None:
     with pytest.raises(FilingError) as wrong_type:
-        await world.service.add_attachment(CADRE_A, "request", file_id="x", name="a.exe",
-                                           mime="application/x-msdownload", size=10)
+        await world.service.add_attachment(
+            CADRE_A, "request", file_id="x", name="a.exe", mime="application/x-msdownload", size=10
+        )
     assert wrong_type.value.key == "filing.error.file_type"
     with pytest.raises(FilingError) as too_big:
-        await world.service.add_attachment(CADRE_A, "request", file_id="x", name="a.jpg", mime="image/jpeg",
-                                           size=21 * 1024 * 1024)
+        await world.service.add_attachment(
+            CADRE_A, "request", file_id="x", name="a.jpg", mime="image/jpeg", size=21 * 1024 * 1024
+        )
     assert too_big.value.key == "filing.error.file_too_large"
     for i in range(10):
         await world.service.add_attachment(CADRE_A, "request", file_id=f"x{i}", name="a.jpg", mime="image/jpeg", size=1)
@@ -304,8 +306,9 @@ async def test_attachment_limits(world: World) -> None:
 
 
 async def test_cannot_cite_someone_elses_attachment(world: World) -> None:
-    other = await world.service.add_attachment(CADRE_A2, "request", file_id="x", name="a.jpg", mime="image/jpeg",
-                                               size=1)
+    other = await world.service.add_attachment(
+        CADRE_A2, "request", file_id="x", name="a.jpg", mime="image/jpeg", size=1
+    )
     with pytest.raises(FilingError) as refused:
         await world.service.submit_request(CADRE_A, {**REQUEST, "evidence": [other.id]}, "k")
     assert refused.value.key == "filing.error.bad_attachment"
@@ -330,8 +333,9 @@ async def test_request_flow_and_history(world: World) -> None:
     await world.service.request_info(ref, SUP_A1, "请补充购买发票。")
     world.clock.advance(hours=5)
     await world.service.answer_info(ref, CADRE_A, "发票已上传。")
-    filing = await world.service.decide(ref, SUP_A2, "partially_tolerated", REASON,
-                                        {**BOUNDS_OK, "org_interest": False}, [2])
+    filing = await world.service.decide(
+        ref, SUP_A2, "partially_tolerated", REASON, {**BOUNDS_OK, "org_interest": False}, [2]
+    )
     assert filing.state == "decided_partial" and filing.outcome == "partially_tolerated"
     assert filing.decided_by == SUP_A2 and filing.decision["distinctions"] == [2]
     history = await world.service.history(ref, CADRE_A)
@@ -348,8 +352,13 @@ async def test_request_flow_and_history(world: World) -> None:
         await world.service.withdraw(ref, CADRE_A)
     assert refused.value.key == "filing.error.already_decided"
     actions = [e.action for e in await world.storage.audit.all()]
-    assert actions[-5:] == ["filing.submit", "filing.accept", "filing.request_info", "filing.answer_info",
-                            "filing.decide"]
+    assert actions[-5:] == [
+        "filing.submit",
+        "filing.accept",
+        "filing.request_info",
+        "filing.answer_info",
+        "filing.decide",
+    ]
 
 
 async def test_stale_button_changes_nothing(world: World) -> None:
@@ -396,8 +405,12 @@ async def test_feedback_flow(world: World) -> None:
     await world.service.mark_feedback_read(ref2, SUP_A2)
     assert (await world.service.forward_feedback(ref2, SUP_A2, "转区民政局")).state == "forwarded"
     assert await world.outbox_keys(CADRE_A) == [
-        "filing.notify.submitted", "filing.notify.feedback_read", "filing.notify.feedback_answered",
-        "filing.notify.submitted", "filing.notify.feedback_read", "filing.notify.feedback_forwarded",
+        "filing.notify.submitted",
+        "filing.notify.feedback_read",
+        "filing.notify.feedback_answered",
+        "filing.notify.submitted",
+        "filing.notify.feedback_read",
+        "filing.notify.feedback_forwarded",
     ]
 
 
@@ -498,3 +511,23 @@ async def test_deadlines_survive_a_restart(tmp_path) -> None:
     w.clock.advance(days=2)
     assert (await service.run_deadlines()).escalated == [f"{ref}:accept"]
     await storage.close()
+
+
+async def test_search(world: World) -> None:
+    a = (await world.service.submit_request(CADRE_A, REQUEST, "a")).filing.ref
+    world.clock.advance(days=1)
+    a2 = (await world.service.submit_request(CADRE_A2, REQUEST, "b")).filing.ref
+    b = (await world.service.submit_request(CADRE_B, REQUEST, "c")).filing.ref
+    await world.service.accept(a2, SUP_A1)
+    search = world.service.search
+    assert [f.ref for f in await search(SUP_A1)] == [a, a2]
+    assert [f.ref for f in await search(SUP_A1, cadre_id=CADRE_A2)] == [a2]
+    assert [f.ref for f in await search(SUP_A1, state="accepted")] == [a2]
+    assert [f.ref for f in await search(SUP_A1, date_to=world.clock.now())] == [a]
+    assert [f.ref for f in await search(SUP_A1, ref=a.lower())] == [a]
+    assert await search(SUP_A1, ref=b) == []  # another unit's: simply not found
+    b_unit = (await world.storage.units.by_name("西区")).id
+    assert await search(SUP_A1, unit_id=b_unit) == []
+    assert [f.ref for f in await search(ADMIN, unit_id=b_unit)] == [b]
+    with pytest.raises(AccessError):
+        await search(CADRE_A)

@@ -121,12 +121,18 @@ def test_withdraw_after_decision_says_why() -> None:
         ({"outcome": "tolerated", "reason": "同意。", "boundaries": BOUNDS}, "filing.error.reason_too_short"),
         ({"outcome": "tolerated", "reason": REASON}, "filing.error.boundaries_required"),
         ({"outcome": "tolerated", "reason": REASON, "boundaries": {"law": True}}, "filing.error.boundaries_required"),
-        ({"outcome": "tolerated", "reason": REASON, "boundaries": BOUNDS, "distinctions": [4]},
-         "filing.error.bad_distinctions"),
-        ({"outcome": "tolerated", "reason": REASON, "boundaries": BOUNDS, "distinctions": [1, 1]},
-         "filing.error.bad_distinctions"),
-        ({"outcome": "tolerated", "reason": REASON, "boundaries": {**BOUNDS, "law": False}},
-         "filing.error.boundary_crossed"),
+        (
+            {"outcome": "tolerated", "reason": REASON, "boundaries": BOUNDS, "distinctions": [4]},
+            "filing.error.bad_distinctions",
+        ),
+        (
+            {"outcome": "tolerated", "reason": REASON, "boundaries": BOUNDS, "distinctions": [1, 1]},
+            "filing.error.bad_distinctions",
+        ),
+        (
+            {"outcome": "tolerated", "reason": REASON, "boundaries": {**BOUNDS, "law": False}},
+            "filing.error.boundary_crossed",
+        ),
         ({"outcome": "tolerated", "reason": "\x00\x01\x02", "boundaries": BOUNDS}, "filing.error.garbage"),
     ],
 )
@@ -140,8 +146,14 @@ def test_decision_outcomes_map_to_states() -> None:
     for outcome, state in states.OUTCOME_STATE.items():
         bounds = BOUNDS if outcome == "tolerated" else {**BOUNDS, "law": False}
         step = transition(
-            _filing("request", "accepted"), "decide", "admin", actor_id=OTHER, outcome=outcome, reason=REASON,
-            boundaries=bounds, distinctions=[3, 1],
+            _filing("request", "accepted"),
+            "decide",
+            "admin",
+            actor_id=OTHER,
+            outcome=outcome,
+            reason=REASON,
+            boundaries=bounds,
+            distinctions=[3, 1],
         )
         assert step.to_state == state
         assert step.decision == {"outcome": outcome, "reason": REASON, "boundaries": bounds, "distinctions": [1, 3]}

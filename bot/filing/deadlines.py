@@ -114,9 +114,7 @@ class Deadlines:
 
     async def overdue(self, now: datetime) -> list[Deadline]:
         """Open deadlines past their limit that were not escalated yet."""
-        return [
-            d for d in await self.repo.open_deadlines() if not d.escalated_at and now >= parse_iso(d.due_at)
-        ]
+        return [d for d in await self.repo.open_deadlines() if not d.escalated_at and now >= parse_iso(d.due_at)]
 
     async def mark_reminded(self, deadline: Deadline, now: datetime) -> bool:
         return await self.repo.mark_deadline(deadline.id, "reminded_at", iso(now))

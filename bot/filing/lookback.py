@@ -64,7 +64,8 @@ class LookbackService:
         units = await self.users.visible_units(actor)
         async with self.storage.transaction():
             population = [
-                f for f in await self.repo.decided_between(iso(start), iso(end), list(states.DECIDED_STATES))
+                f
+                for f in await self.repo.decided_between(iso(start), iso(end), list(states.DECIDED_STATES))
                 if (units is None or f.unit_id in units) and not await self._under_review(f.ref)
             ]
             size = min(len(population), max(min_size, math.ceil(share * len(population))))
@@ -73,8 +74,13 @@ class LookbackService:
             rng = random.Random(seed)
             chosen = sorted(rng.sample(population, size), key=lambda f: f.ref)
             run = await self.repo.create_lookback_run(
-                at=iso(now), created_by=actor_id, period_from=iso(start), period_to=iso(end), share=share,
-                seed=seed, population=len(population),
+                at=iso(now),
+                created_by=actor_id,
+                period_from=iso(start),
+                period_to=iso(end),
+                share=share,
+                seed=seed,
+                population=len(population),
             )
             load: Counter[int] = Counter()
             items = []
@@ -88,13 +94,25 @@ class LookbackService:
                 items.append(item)
                 if reviewer is not None:
                     await self.filings._notify(
-                        reviewer.telegram_id, "lookback.notify.assigned", f"lb{item.id}", purpose="lookback",
-                        subject=item, ref=filing.ref,
+                        reviewer.telegram_id,
+                        "lookback.notify.assigned",
+                        f"lb{item.id}",
+                        purpose="lookback",
+                        subject=item,
+                        ref=filing.ref,
                     )
             await self.storage.audit.append(
-                actor_id, "lookback.draw", f"run:{run.id}",
-                {"from": run.period_from, "to": run.period_to, "seed": seed, "share": share,
-                 "population": len(population), "sample": [i.filing_ref for i in items]},
+                actor_id,
+                "lookback.draw",
+                f"run:{run.id}",
+                {
+                    "from": run.period_from,
+                    "to": run.period_to,
+                    "seed": seed,
+                    "share": share,
+                    "population": len(population),
+                    "sample": [i.filing_ref for i in items],
+                },
             )
         return run, items
 
@@ -137,8 +155,9 @@ class LookbackService:
             await self.storage.db.execute(
                 "UPDATE lookback_items SET reviewer_id = ? WHERE id = ? AND result IS NULL", (reviewer_id, item_id)
             )
-            await self.storage.audit.append(actor_id, "lookback.assign", item.filing_ref,
-                                            {"item": item_id, "reviewer": reviewer_id})
+            await self.storage.audit.append(
+                actor_id, "lookback.assign", item.filing_ref, {"item": item_id, "reviewer": reviewer_id}
+            )
         updated = await self.repo.lookback_item(item_id)
         assert updated is not None
         return updated
@@ -165,12 +184,22 @@ class LookbackService:
         async with self.storage.transaction():
             item = await self._open_item(item_id, reviewer_id)
             filing = await self.filings.change(
-                item.filing_ref, reviewer_id, "correct", outcome=outcome, reason=reason, boundaries=boundaries,
-                distinctions=distinctions, clearing_note=clearing_note,
+                item.filing_ref,
+                reviewer_id,
+                "correct",
+                outcome=outcome,
+                reason=reason,
+                boundaries=boundaries,
+                distinctions=distinctions,
+                clearing_note=clearing_note,
             )
             decision: dict[str, Any] = filing.decision or {}
             await self._record(
-                item, reviewer_id, result="corrected", new_outcome=filing.outcome, note=decision.get("reason", ""),
+                item,
+                reviewer_id,
+                result="corrected",
+                new_outcome=filing.outcome,
+                note=decision.get("reason", ""),
                 clearing_note=decision.get("clearing_note"),
             )
         return await self._reload(item_id)
@@ -196,7 +225,9 @@ class LookbackService:
         if not await self.repo.update_lookback_item(item.id, reviewer_id=reviewer_id, reviewed_at=now, **fields):
             raise TransitionError("lookback.error.already_reviewed")
         await self.storage.audit.append(
-            reviewer_id, f"lookback.{fields['result']}", item.filing_ref,
+            reviewer_id,
+            f"lookback.{fields['result']}",
+            item.filing_ref,
             {"item": item.id, "run": item.run_id, **{k: v for k, v in fields.items() if k != "note"}},
         )
 

@@ -159,7 +159,14 @@ class FilingService:
         return await self.repo.delete_draft(user_id, kind)
 
     async def add_attachment(
-        self, user_id: int, kind: str, *, file_id: str, name: str, mime: str, size: int,
+        self,
+        user_id: int,
+        kind: str,
+        *,
+        file_id: str,
+        name: str,
+        mime: str,
+        size: int,
         file_unique_id: str | None = None,
     ) -> Attachment:
         """Keep a photo or document sent while drafting; checked for type, size and count."""
@@ -179,8 +186,14 @@ class FilingService:
             if len(existing) >= self.limits.max_attachments:
                 raise FilingError("filing.error.too_many_files", limit=self.limits.max_attachments)
             return await self.repo.add_attachment(
-                owner_id=user_id, file_id=file_id, name=(name or "")[:200], mime=mime, size=size,
-                at=iso(self._now()), draft_id=draft.id, file_unique_id=file_unique_id,
+                owner_id=user_id,
+                file_id=file_id,
+                name=(name or "")[:200],
+                mime=mime,
+                size=size,
+                at=iso(self._now()),
+                draft_id=draft.id,
+                file_unique_id=file_unique_id,
             )
 
     async def draft_attachments(self, user_id: int, kind: str) -> list[Attachment]:
@@ -195,7 +208,9 @@ class FilingService:
             async with self.storage.transaction():
                 await self.repo.mark_draft_reminded(draft.id, iso(now))
                 await self._notify(
-                    draft.telegram_id, "filing.notify.draft_reminder", f"draft:{draft.id}:{draft.updated_at}",
+                    draft.telegram_id,
+                    "filing.notify.draft_reminder",
+                    f"draft:{draft.id}:{draft.updated_at}",
                     labels={"kind": f"filing.kind.{draft.kind}"},
                 )
             reminded.append(draft)
@@ -240,13 +255,26 @@ class FilingService:
             ref = await allocate(self.repo, KIND_PREFIX[kind], self.calendar.local_date(now).year)
             data = body.model_dump(mode="json")
             filing, _ = await self.repo.create(
-                kind=kind, ref=ref, cadre_id=cadre_id, unit_id=user.unit_id, state=states.SUBMITTED, body=data,
-                consent_public=bool(data.get("consent_public")), idempotency_key=key, at=iso(now),
+                kind=kind,
+                ref=ref,
+                cadre_id=cadre_id,
+                unit_id=user.unit_id,
+                state=states.SUBMITTED,
+                body=data,
+                consent_public=bool(data.get("consent_public")),
+                idempotency_key=key,
+                at=iso(now),
             )
             await self.repo.link_attachments(attachment_ids, cadre_id, ref)
             event = await self.repo.append_event(
-                ref, at=iso(now), actor=cadre_id, actor_role=user.role, action="submit", visibility="cadre",
-                to_state=states.SUBMITTED, payload={"attachments": len(attachment_ids)},
+                ref,
+                at=iso(now),
+                actor=cadre_id,
+                actor_role=user.role,
+                action="submit",
+                visibility="cadre",
+                to_state=states.SUBMITTED,
+                payload={"attachments": len(attachment_ids)},
             )
             await self.storage.audit.append(
                 cadre_id, "filing.submit", ref, {"kind": kind, "unit_id": user.unit_id, "event": event.id}
@@ -269,8 +297,13 @@ class FilingService:
                 if supervisor.telegram_id == cadre_id:
                     continue
                 await self._notify(
-                    supervisor.telegram_id, f"filing.notify.new_{kind}", f"{ref}:ev{event.id}",
-                    purpose=f"new_{kind}", subject=filing, labels=labels, **values,
+                    supervisor.telegram_id,
+                    f"filing.notify.new_{kind}",
+                    f"{ref}:ev{event.id}",
+                    purpose=f"new_{kind}",
+                    subject=filing,
+                    labels=labels,
+                    **values,
                 )
             await self._notify(cadre_id, "filing.notify.submitted", f"{ref}:ev{event.id}", subject=filing, ref=ref)
         return SubmitResult(filing, True)
@@ -293,8 +326,14 @@ class FilingService:
             now = self._now()
             ref = await allocate(self.repo, "PR", self.calendar.local_date(now).year)
             prereg, _ = await self.repo.create_prereg(
-                ref=ref, cadre_id=cadre_id, unit_id=user.unit_id, what=checked.what, why_urgent=checked.why_urgent,
-                expected_cost=checked.expected_cost, idempotency_key=idempotency_key, at=iso(now),
+                ref=ref,
+                cadre_id=cadre_id,
+                unit_id=user.unit_id,
+                what=checked.what,
+                why_urgent=checked.why_urgent,
+                expected_cost=checked.expected_cost,
+                idempotency_key=idempotency_key,
+                at=iso(now),
             )
             await self.storage.audit.append(cadre_id, "prereg.create", ref, {"unit_id": user.unit_id})
             await self.repo.delete_draft(cadre_id, "prereg")
@@ -302,13 +341,22 @@ class FilingService:
                 if supervisor.telegram_id == cadre_id:
                     continue
                 await self._notify(
-                    supervisor.telegram_id, "filing.notify.new_prereg", f"{ref}:new", purpose="new_prereg",
-                    subject=prereg, ref=ref, name=user.display_name or str(cadre_id), unit=user.unit_name or "",
-                    what=checked.what, why=checked.why_urgent, cost=checked.expected_cost,
+                    supervisor.telegram_id,
+                    "filing.notify.new_prereg",
+                    f"{ref}:new",
+                    purpose="new_prereg",
+                    subject=prereg,
+                    ref=ref,
+                    name=user.display_name or str(cadre_id),
+                    unit=user.unit_name or "",
+                    what=checked.what,
+                    why=checked.why_urgent,
+                    cost=checked.expected_cost,
                     at=self.format_time(now),
                 )
-            await self._notify(cadre_id, "filing.notify.prereg_saved", f"{ref}:saved", ref=ref,
-                               at=self.format_time(now))
+            await self._notify(
+                cadre_id, "filing.notify.prereg_saved", f"{ref}:saved", ref=ref, at=self.format_time(now)
+            )
         return PreRegResult(prereg, True)
 
     async def acknowledge_preregistration(self, ref: str, actor_id: int) -> PreRegistration:
@@ -327,8 +375,13 @@ class FilingService:
             if not await self.repo.acknowledge_prereg(prereg.ref, actor_id, iso(now)):
                 raise TransitionError("filing.error.already_acknowledged")
             await self.storage.audit.append(actor_id, "prereg.acknowledge", prereg.ref, {})
-            await self._notify(prereg.cadre_id, "filing.notify.prereg_acknowledged", f"{prereg.ref}:ack",
-                               ref=prereg.ref, name=actor.display_name or str(actor_id))
+            await self._notify(
+                prereg.cadre_id,
+                "filing.notify.prereg_acknowledged",
+                f"{prereg.ref}:ack",
+                ref=prereg.ref,
+                name=actor.display_name or str(actor_id),
+            )
             updated = await self.repo.get_prereg(prereg.ref)
         assert updated is not None
         return updated
@@ -390,6 +443,49 @@ class FilingService:
             items.append(QueueItem(filing, await self.deadlines.of(filing.ref, now)))
         return items
 
+    async def search(
+        self,
+        viewer_id: int,
+        *,
+        ref: str | None = None,
+        cadre_id: int | None = None,
+        unit_id: int | None = None,
+        state: str | None = None,
+        kind: str | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+    ) -> list[Filing]:
+        """Filings of the viewer's units matching every given criterion, oldest first.
+
+        Supervisors and admins only; criteria outside the viewer's units simply match nothing.
+        ``date_from``/``date_to`` bound the filing time, [from, to).
+        """
+        viewer = await self._viewer(viewer_id)
+        if viewer.role not in states.SUPERVISING:
+            raise AccessError("filing.error.not_allowed")
+        units = await self.users.visible_units(viewer)
+        if unit_id is not None:
+            if units is not None and unit_id not in units:
+                return []
+            units = [unit_id]
+        if ref is not None:
+            canonical = normalize_ref(ref)
+            filing = await self.repo.get(canonical) if canonical else None
+            found = [filing] if filing and (units is None or filing.unit_id in units) else []
+        else:
+            found = await self.repo.by_units(units, [state] if state else None, kind)
+        start = iso(date_from) if date_from else None
+        end = iso(date_to) if date_to else None
+        return [
+            f
+            for f in found
+            if (cadre_id is None or f.cadre_id == cadre_id)
+            and (state is None or f.state == state)
+            and (kind is None or f.kind == kind)
+            and (start is None or f.created_at >= start)
+            and (end is None or f.created_at < end)
+        ]
+
     # ---- state changes -----------------------------------------------------------------------
 
     async def accept(self, ref: str, actor_id: int) -> Filing:
@@ -402,7 +498,12 @@ class FilingService:
         return await self.change(ref, cadre_id, "answer_info", message=message)
 
     async def decide(
-        self, ref: str, actor_id: int, outcome: str, reason: str, boundaries: dict[str, bool],
+        self,
+        ref: str,
+        actor_id: int,
+        outcome: str,
+        reason: str,
+        boundaries: dict[str, bool],
         distinctions: list[int] | tuple[int, ...] = (),
     ) -> Filing:
         return await self.change(
@@ -449,16 +550,29 @@ class FilingService:
                 raise TransitionError("filing.error.not_allowed", action=action)
             if filing.cadre_id == actor_id:
                 raise TransitionError("filing.error.own_filing", action=action)
-            message = states._text(text, self.limits.text_max, "filing.error.message_required")
+            message = states.clean_message(text, self.limits.text_max, "filing.error.message_required")
             now = self._now()
             event = await self.repo.append_event(
-                filing.ref, at=iso(now), actor=actor_id, actor_role=actor.role, action=action,
-                visibility=visibility, from_state=filing.state, to_state=filing.state, message=message,
+                filing.ref,
+                at=iso(now),
+                actor=actor_id,
+                actor_role=actor.role,
+                action=action,
+                visibility=visibility,
+                from_state=filing.state,
+                to_state=filing.state,
+                message=message,
             )
             await self.storage.audit.append(actor_id, f"filing.{action}", filing.ref, {"event": event.id})
             if notify_key:
-                await self._notify(filing.cadre_id, notify_key, f"{filing.ref}:ev{event.id}", subject=filing,
-                                   ref=filing.ref, message=message)
+                await self._notify(
+                    filing.cadre_id,
+                    notify_key,
+                    f"{filing.ref}:ev{event.id}",
+                    subject=filing,
+                    ref=filing.ref,
+                    message=message,
+                )
         return event
 
     async def change(self, ref: str, actor_id: int, action: str, **details: Any) -> Filing:
@@ -466,23 +580,41 @@ class FilingService:
         async with self.storage.transaction():
             filing, actor = await self._load(ref, actor_id)
             step = states.transition(
-                filing, action, actor.role, actor_id=actor_id, reason_min=self.limits.reason_min,
-                message_max=self.limits.text_max, **details,
+                filing,
+                action,
+                actor.role,
+                actor_id=actor_id,
+                reason_min=self.limits.reason_min,
+                message_max=self.limits.text_max,
+                **details,
             )
             now = self._now()
             changed = await self.repo.update_state(
-                filing.ref, step.from_state, step.to_state, iso(now), decision=step.decision,
+                filing.ref,
+                step.from_state,
+                step.to_state,
+                iso(now),
+                decision=step.decision,
                 decided_by=actor_id if step.decision else None,
             )
             if not changed:  # cannot happen inside the write lock, but never write a lost update
                 raise TransitionError("filing.error.illegal_transition", state=filing.state, action=action)
             event = await self.repo.append_event(
-                filing.ref, at=iso(now), actor=actor_id, actor_role=actor.role, action=action,
-                visibility=step.visibility, from_state=step.from_state, to_state=step.to_state,
-                message=step.message, payload=step.payload,
+                filing.ref,
+                at=iso(now),
+                actor=actor_id,
+                actor_role=actor.role,
+                action=action,
+                visibility=step.visibility,
+                from_state=step.from_state,
+                to_state=step.to_state,
+                message=step.message,
+                payload=step.payload,
             )
             await self.storage.audit.append(
-                actor_id, f"filing.{action}", filing.ref,
+                actor_id,
+                f"filing.{action}",
+                filing.ref,
                 {"from": step.from_state, "to": step.to_state, "event": event.id, **step.payload},
             )
             updated = await self.repo.get(filing.ref)
@@ -490,44 +622,66 @@ class FilingService:
             await self._after(updated, step, actor, event, now)
         return updated
 
-    async def _after(self, filing: Filing, step: states.Transition, actor: User, event: FilingEvent,
-                     now: datetime) -> None:
+    async def _after(
+        self, filing: Filing, step: states.Transition, actor: User, event: FilingEvent, now: datetime
+    ) -> None:
         ref, dedup = filing.ref, f"{filing.ref}:ev{event.id}"
         action = step.action
         if action == "accept":
             await self.deadlines.complete(ref, "accept", now)
             decide = await self.deadlines.start(ref, "decide", now)
-            await self._notify(filing.cadre_id, "filing.notify.accepted", dedup, subject=filing, ref=ref,
-                               due=self.format_time(decide.due_at))
+            await self._notify(
+                filing.cadre_id,
+                "filing.notify.accepted",
+                dedup,
+                subject=filing,
+                ref=ref,
+                due=self.format_time(decide.due_at),
+            )
         elif action == "request_info":
             await self.deadlines.pause(ref, "decide", now)
-            await self._notify(filing.cadre_id, "filing.notify.info_requested", dedup, purpose="answer_info",
-                               subject=filing, ref=ref, message=step.message)
+            await self._notify(
+                filing.cadre_id,
+                "filing.notify.info_requested",
+                dedup,
+                purpose="answer_info",
+                subject=filing,
+                ref=ref,
+                message=step.message,
+            )
         elif action == "answer_info":
             await self.deadlines.resume(ref, "decide", now)
             await self._notify(filing.cadre_id, "filing.notify.info_sent", dedup, subject=filing, ref=ref)
-            await self._notify_supervisors(filing, "filing.notify.info_answered", dedup, purpose="answered",
-                                           ref=ref, message=step.message)
+            await self._notify_supervisors(
+                filing, "filing.notify.info_answered", dedup, purpose="answered", ref=ref, message=step.message
+            )
         elif action in ("decide", "correct"):
             assert step.decision is not None
             await self.deadlines.complete_all(ref, now)
             key = "filing.notify.decided" if action == "decide" else "filing.notify.corrected"
             await self._notify(
-                filing.cadre_id, key, dedup, subject=filing,
+                filing.cadre_id,
+                key,
+                dedup,
+                subject=filing,
                 labels={"outcome": f"filing.outcome.{step.decision['outcome']}"},
-                ref=ref, reason=step.decision["reason"], clearing_note=step.decision.get("clearing_note", ""),
+                ref=ref,
+                reason=step.decision["reason"],
+                clearing_note=step.decision.get("clearing_note", ""),
             )
         elif action == "withdraw":
             await self.deadlines.complete_all(ref, now)
             await self._notify(filing.cadre_id, "filing.notify.withdrawn", dedup, subject=filing, ref=ref)
-            await self._notify_supervisors(filing, "filing.notify.withdrawn_supervisor", dedup, ref=ref,
-                                           message=step.message)
+            await self._notify_supervisors(
+                filing, "filing.notify.withdrawn_supervisor", dedup, ref=ref, message=step.message
+            )
         elif action == "confirm":
             await self._notify(filing.cadre_id, "filing.notify.confirmed", dedup, subject=filing, ref=ref)
         elif action in ("read", "answer", "forward"):
             key = {"read": "feedback_read", "answer": "feedback_answered", "forward": "feedback_forwarded"}[action]
-            await self._notify(filing.cadre_id, f"filing.notify.{key}", dedup, subject=filing, ref=ref,
-                               message=step.message)
+            await self._notify(
+                filing.cadre_id, f"filing.notify.{key}", dedup, subject=filing, ref=ref, message=step.message
+            )
 
     # ---- deadlines job -------------------------------------------------------------------------
 
@@ -543,9 +697,13 @@ class FilingService:
                 if filing is None:
                     continue
                 await self._notify_supervisors(
-                    filing, "filing.notify.deadline_reminder", f"dl{deadline.id}:remind:{deadline.due_at}",
-                    purpose="reminder", labels={"deadline": f"filing.deadline.{deadline.kind}"},
-                    ref=filing.ref, due=self.format_time(deadline.due_at),
+                    filing,
+                    "filing.notify.deadline_reminder",
+                    f"dl{deadline.id}:remind:{deadline.due_at}",
+                    purpose="reminder",
+                    labels={"deadline": f"filing.deadline.{deadline.kind}"},
+                    ref=filing.ref,
+                    due=self.format_time(deadline.due_at),
                 )
             run.reminded.append(f"{deadline.filing_ref}:{deadline.kind}")
         for deadline in await self.deadlines.overdue(now):
@@ -561,9 +719,15 @@ class FilingService:
                 unit = await self.storage.units.by_id(filing.unit_id) if filing.unit_id else None
                 for recipient in await self._escalation_recipients(filing):
                     await self._notify(
-                        recipient.telegram_id, "filing.notify.deadline_escalation", f"dl{deadline.id}:escalate",
-                        purpose="escalation", subject=filing, labels={"deadline": f"filing.deadline.{deadline.kind}"},
-                        ref=filing.ref, unit=unit.name if unit else "", due=self.format_time(deadline.due_at),
+                        recipient.telegram_id,
+                        "filing.notify.deadline_escalation",
+                        f"dl{deadline.id}:escalate",
+                        purpose="escalation",
+                        subject=filing,
+                        labels={"deadline": f"filing.deadline.{deadline.kind}"},
+                        ref=filing.ref,
+                        unit=unit.name if unit else "",
+                        due=self.format_time(deadline.due_at),
                     )
             run.escalated.append(f"{deadline.filing_ref}:{deadline.kind}")
         return run

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from bot.filing.errors import TransitionError
 from bot.filing.models import clean_text
 
-__all__ = ["Transition", "TransitionError", "allowed_actions", "transition"]
+__all__ = ["Transition", "TransitionError", "allowed_actions", "clean_message", "transition"]
 
 # ---- states ------------------------------------------------------------------------------------
 
@@ -49,8 +49,15 @@ ANSWERED = "answered"
 FORWARDED = "forwarded"
 
 REQUEST_STATES = (
-    SUBMITTED, ACCEPTED, INFO_REQUESTED, DECIDED_TOLERATED, DECIDED_PARTIAL, DECIDED_NOT_TOLERATED,
-    CONFIRMED, CORRECTED, WITHDRAWN,
+    SUBMITTED,
+    ACCEPTED,
+    INFO_REQUESTED,
+    DECIDED_TOLERATED,
+    DECIDED_PARTIAL,
+    DECIDED_NOT_TOLERATED,
+    CONFIRMED,
+    CORRECTED,
+    WITHDRAWN,
 )
 FEEDBACK_STATES = (SUBMITTED, READ, ANSWERED, FORWARDED)
 DECIDED_STATES = (DECIDED_TOLERATED, DECIDED_PARTIAL, DECIDED_NOT_TOLERATED)
@@ -176,7 +183,7 @@ def transition(
 
     text = ""
     if rule.message or (message is not None and message.strip()):
-        text = _text(message, message_max, "filing.error.message_required")
+        text = clean_message(message, message_max, "filing.error.message_required")
 
     decision: dict[str, Any] | None = None
     to_state = rule.target
@@ -189,17 +196,23 @@ def transition(
             previous = STATE_OUTCOME.get(filing.state) or getattr(filing, "outcome", None)
             if decision["outcome"] == previous:
                 raise TransitionError("filing.error.same_outcome", outcome=previous)
-            decision["clearing_note"] = _text(clearing_note, message_max, "filing.error.clearing_note_required")
+            decision["clearing_note"] = clean_message(clearing_note, message_max, "filing.error.clearing_note_required")
             decision["corrects"] = previous
         payload["decision"] = decision
     assert to_state is not None
     return Transition(
-        kind=filing.kind, action=action, from_state=filing.state, to_state=to_state,
-        visibility=rule.visibility, message=text, decision=decision, payload=payload,
+        kind=filing.kind,
+        action=action,
+        from_state=filing.state,
+        to_state=to_state,
+        visibility=rule.visibility,
+        message=text,
+        decision=decision,
+        payload=payload,
     )
 
 
-def _text(value: str | None, limit: int, empty_key: str) -> str:
+def clean_message(value: str | None, limit: int, empty_key: str) -> str:
     try:
         return clean_text(value, limit)
     except (ValueError, ValidationError) as exc:
@@ -219,7 +232,7 @@ def _decision(
 ) -> dict[str, Any]:
     if outcome not in OUTCOMES:
         raise TransitionError("filing.error.bad_outcome")
-    text = _text(reason, message_max, "filing.error.reason_required")
+    text = clean_message(reason, message_max, "filing.error.reason_required")
     if len(text) < reason_min:
         raise TransitionError("filing.error.reason_too_short", min=reason_min)
     if (

@@ -164,9 +164,12 @@ class SqliteFilings:
         if decision is not None:
             sets += ["outcome = ?", "decision = ?", "decided_by = ?", "decided_at = ?"]
             params += [decision.get("outcome"), _dump(decision), decided_by, at]
-        async with self.db.transaction() as conn, conn.execute(
-            f"UPDATE filings SET {', '.join(sets)} WHERE ref = ? AND state = ?", (*params, ref, from_state)
-        ) as cur:
+        async with (
+            self.db.transaction() as conn,
+            conn.execute(
+                f"UPDATE filings SET {', '.join(sets)} WHERE ref = ? AND state = ?", (*params, ref, from_state)
+            ) as cur,
+        ):
             return cur.rowcount == 1
 
     async def append_event(
@@ -190,8 +193,17 @@ class SqliteFilings:
             (ref, at, actor, actor_role, action, from_state, to_state, message, encoded, visibility),
         )
         return FilingEvent(
-            id=event_id, filing_ref=ref, at=at, actor=actor, actor_role=actor_role, action=action,
-            from_state=from_state, to_state=to_state, message=message, payload=payload or {}, visibility=visibility,
+            id=event_id,
+            filing_ref=ref,
+            at=at,
+            actor=actor,
+            actor_role=actor_role,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            message=message,
+            payload=payload or {},
+            visibility=visibility,
         )
 
     async def events(self, ref: str, visibility: str | None = None) -> list[FilingEvent]:
@@ -266,8 +278,16 @@ class SqliteFilings:
             (owner_id, filing_ref, draft_id, file_id, file_unique_id, name, mime, size, at),
         )
         return Attachment(
-            id=attachment_id, owner_id=owner_id, filing_ref=filing_ref, draft_id=draft_id, file_id=file_id,
-            file_unique_id=file_unique_id, name=name, mime=mime, size=size, added_at=at,
+            id=attachment_id,
+            owner_id=owner_id,
+            filing_ref=filing_ref,
+            draft_id=draft_id,
+            file_id=file_id,
+            file_unique_id=file_unique_id,
+            name=name,
+            mime=mime,
+            size=size,
+            added_at=at,
         )
 
     async def attachment(self, attachment_id: int) -> Attachment | None:
@@ -289,10 +309,13 @@ class SqliteFilings:
         if not attachment_ids:
             return 0
         marks = ",".join("?" * len(attachment_ids))
-        async with self.db.transaction() as conn, conn.execute(
-            f"UPDATE attachments SET filing_ref = ? WHERE owner_id = ? AND filing_ref IS NULL AND id IN ({marks})",
-            (ref, owner_id, *attachment_ids),
-        ) as cur:
+        async with (
+            self.db.transaction() as conn,
+            conn.execute(
+                f"UPDATE attachments SET filing_ref = ? WHERE owner_id = ? AND filing_ref IS NULL AND id IN ({marks})",
+                (ref, owner_id, *attachment_ids),
+            ) as cur,
+        ):
             return cur.rowcount
 
     # ---- pre-registrations ---------------------------------------------------------------
@@ -338,11 +361,14 @@ class SqliteFilings:
 
     async def acknowledge_prereg(self, ref: str, by: int, at: str) -> bool:
         """False when already acknowledged (the first acknowledgement stands)."""
-        async with self.db.transaction() as conn, conn.execute(
-            "UPDATE preregistrations SET acknowledged_by = ?, acknowledged_at = ?"
-            " WHERE ref = ? AND acknowledged_at IS NULL",
-            (by, at, ref),
-        ) as cur:
+        async with (
+            self.db.transaction() as conn,
+            conn.execute(
+                "UPDATE preregistrations SET acknowledged_by = ?, acknowledged_at = ?"
+                " WHERE ref = ? AND acknowledged_at IS NULL",
+                (by, at, ref),
+            ) as cur,
+        ):
             return cur.rowcount == 1
 
     # ---- deadlines -----------------------------------------------------------------------
@@ -386,15 +412,25 @@ class SqliteFilings:
         """Set reminded_at / escalated_at once; False when it was already set (idempotent jobs)."""
         if column not in ("reminded_at", "escalated_at"):
             raise ValueError(column)
-        async with self.db.transaction() as conn, conn.execute(
-            f"UPDATE deadlines SET {column} = ? WHERE id = ? AND {column} IS NULL", (at, deadline_id)
-        ) as cur:
+        async with (
+            self.db.transaction() as conn,
+            conn.execute(
+                f"UPDATE deadlines SET {column} = ? WHERE id = ? AND {column} IS NULL", (at, deadline_id)
+            ) as cur,
+        ):
             return cur.rowcount == 1
 
     # ---- look-backs ----------------------------------------------------------------------
 
     async def create_lookback_run(
-        self, *, at: str, created_by: int | None, period_from: str, period_to: str, share: float, seed: int,
+        self,
+        *,
+        at: str,
+        created_by: int | None,
+        period_from: str,
+        period_to: str,
+        share: float,
+        seed: int,
         population: int,
     ) -> LookbackRun:
         run_id = await self.db.execute(
@@ -403,12 +439,22 @@ class SqliteFilings:
             (at, created_by, period_from, period_to, share, seed, population),
         )
         return LookbackRun(
-            id=run_id, created_at=at, created_by=created_by, period_from=period_from, period_to=period_to,
-            share=share, seed=seed, population=population,
+            id=run_id,
+            created_at=at,
+            created_by=created_by,
+            period_from=period_from,
+            period_to=period_to,
+            share=share,
+            seed=seed,
+            population=population,
         )
 
     async def add_lookback_item(
-        self, run_id: int, ref: str, original_decider: int | None, original_outcome: str | None,
+        self,
+        run_id: int,
+        ref: str,
+        original_decider: int | None,
+        original_outcome: str | None,
         reviewer_id: int | None,
     ) -> LookbackItem:
         item_id = await self.db.execute(
@@ -424,8 +470,9 @@ class SqliteFilings:
         row = await self.db.fetchone("SELECT * FROM lookback_items WHERE id = ?", (item_id,))
         return LookbackItem(**dict(row)) if row else None
 
-    async def lookback_items(self, run_id: int | None = None, reviewer_id: int | None = None,
-                             open_only: bool = False) -> list[LookbackItem]:
+    async def lookback_items(
+        self, run_id: int | None = None, reviewer_id: int | None = None, open_only: bool = False
+    ) -> list[LookbackItem]:
         clauses, params = [], []
         if run_id is not None:
             clauses.append("run_id = ?")
@@ -452,7 +499,10 @@ class SqliteFilings:
         if unknown:
             raise ValueError(f"unknown look-back fields: {sorted(unknown)}")
         sets = ", ".join(f"{name} = ?" for name in fields)
-        async with self.db.transaction() as conn, conn.execute(
-            f"UPDATE lookback_items SET {sets} WHERE id = ? AND result IS NULL", (*fields.values(), item_id)
-        ) as cur:
+        async with (
+            self.db.transaction() as conn,
+            conn.execute(
+                f"UPDATE lookback_items SET {sets} WHERE id = ? AND result IS NULL", (*fields.values(), item_id)
+            ) as cur,
+        ):
             return cur.rowcount == 1
