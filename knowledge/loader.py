@@ -165,19 +165,38 @@ def _read_text(path: Path, max_bytes: int) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _check_text(file: str, entry: str, field: str, value: Any, problems: list[str]) -> None:
-    """Reject strings that cannot be written back as UTF-8 (lone surrogates from JSON escapes)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            problems.append(_line(file, entry, field, "contains an invalid character (lone surrogate)"))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(file, entry, f"{field}.{key}" if field != "-" else str(key), item, problems)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_text(file, entry, f"{field}[{index}]", item, problems)
+def _check_text(file: str, entry: str, raw: Any, problems: list[str]) -> bool:
+    """Reject what the models cannot hold or write back: strings with lone surrogates (from
+    JSON ``\\ud800`` escapes) and YAML anchors that make an entry contain itself.  Shared
+    (aliased) parts are visited once, so alias bombs cost no more than the file's size."""
+    ok = True
+    seen: set[int] = set()
+    stack: list[tuple[str, Any, tuple[int, ...]]] = [("-", raw, ())]
+    while stack:
+        field, value, ancestors = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                problems.append(_line(file, entry, field, "contains an invalid character (lone surrogate)"))
+                ok = False
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if id(value) in ancestors:
+            problems.append(_line(file, entry, field, "refers to itself (YAML anchor loop)"))
+            ok = False
+            continue
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        inner = (*ancestors, id(value))
+        if isinstance(value, dict):
+            children = [(str(k) if field == "-" else f"{field}.{k}", item, inner) for k, item in value.items()]
+        else:
+            children = [(f"{field}[{i}]", item, inner) for i, item in enumerate(value)]
+        stack.extend(reversed(children))
+    return ok
 
 
 def _validate_entries(
@@ -191,9 +210,7 @@ def _validate_entries(
         if not isinstance(raw, dict):
             problems.append(_line(file, entry, "-", f"expected an object with fields, got {_kind(raw)}"))
             continue
-        before = len(problems)
-        _check_text(file, entry, "-", raw, problems)
-        if len(problems) > before:
+        if not _check_text(file, entry, raw, problems):
             continue
         try:
             item = model.model_validate(raw)
@@ -211,6 +228,13 @@ def _validate_entries(
         if item is not None:
             valid.append(item)
     return valid
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    if "Exceeds the limit" in text and "digits" in text:
+        return "a number has too many digits"
+    return text[:200]
 
 
 def _kind(value: Any) -> str:
@@ -291,6 +315,8 @@ def _parse_yaml(path: Path, max_bytes: int) -> Any:
         raise KnowledgeError([_line(path.name, "-", "-", f"invalid YAML{where}: {problem}")]) from None
     except RecursionError:
         raise KnowledgeError([_line(path.name, "-", "-", "invalid YAML: nested too deeply")]) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. huge numbers, odd timestamps
+        raise KnowledgeError([_line(path.name, "-", "-", f"invalid YAML: {_short(exc)}")]) from None
 
 
 def _dump_yaml(data: Any, path: Path) -> None:
@@ -329,6 +355,8 @@ def load_case_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Guidi
         ) from None
     except RecursionError:
         raise KnowledgeError([_line(name, "-", "-", "invalid JSON: nested too deeply")]) from None
+    except ValueError as exc:  # e.g. a number with more digits than Python converts
+        raise KnowledgeError([_line(name, "-", "-", f"invalid JSON: {_short(exc)}")]) from None
     if not isinstance(data, dict):
         raise KnowledgeError([_line(name, "-", "-", f'expected an object {{"cases": [...]}}, got {_kind(data)}')])
     problems: list[str] = []

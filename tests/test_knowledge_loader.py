@@ -466,3 +466,47 @@ def test_selfcheck_positions_name_their_list(tmp_path: Path) -> None:
         "selfcheck.yaml: rules#2: -: expected an object with fields, got a number",
         "selfcheck.yaml: r1: when.q3: unknown question q3",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "cases.json",
+            '{"cases": [%s]}' % ("9" * 5000),
+            "cases.json: -: -: invalid JSON: a number has too many digits",
+        ),
+        ("cases.json", "[" * 100_000, "cases.json: -: -: invalid JSON: nested too deeply"),
+        (
+            "cases.json",
+            '{"cases": [{"id": "G1", "title": "\\ud800"}]}',
+            "cases.json: G1: title: contains an invalid character (lone surrogate)",
+        ),
+        (
+            "faq.yaml",
+            "- id: F1\n  question: q\n  answer: a\n  keywords: &b [x, *b]\n",
+            "faq.yaml: F1: keywords[1]: refers to itself (YAML anchor loop)",
+        ),
+        (
+            "faq.yaml",
+            "- id: F1\n  question: !!python/object:os.system x\n",
+            "faq.yaml: -: -: invalid YAML at line 2 column 13: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object:os.system'",
+        ),
+        ("faq.yaml", "- id: 2001-02-30\n", "faq.yaml: -: -: invalid YAML: day is out of range for month"),
+    ],
+)
+def test_hostile_files(tmp_path: Path, name: str, text: str, expected: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    loader = load_case_file if name.endswith(".json") else load_faq
+    assert _problems(loader, path) == [expected]
+
+
+def test_alias_bomb_is_cheap(tmp_path: Path) -> None:
+    lines = ["- id: F001", "  question: q", "  answer: a", "  keywords: &a0 [s, s, s, s, s, s, s, s, s]"]
+    lines += [f"  x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    path = tmp_path / "faq.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = _problems(load_faq, path)
+    assert problems == [f"faq.yaml: F001: x{i}: Extra inputs are not permitted" for i in range(1, 12)]
