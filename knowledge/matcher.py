@@ -252,6 +252,8 @@ class _Query:
     groups: frozenset[int]
     # content words of the query, each with the terms that evidence it in an entry
     words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    bigrams: frozenset[str] = frozenset()
+    pinyin: frozenset[str] = frozenset()
 
 
 _QUESTION_CUES = re.compile(
@@ -262,7 +264,7 @@ _QUESTION_CUES = re.compile(
 
 def _analyse_query(text: str, lex: Lexicon) -> _Query:
     norm = nz.normalize(text)
-    runs = [r for r in nz.token_runs(norm) if r]
+    runs, qwords = nz.segment(norm)
     weights: dict[str, float] = {}
     groups: set[int] = set()
 
@@ -289,7 +291,7 @@ def _analyse_query(text: str, lex: Lexicon) -> _Query:
         for g, _w in lex.scan_pinyin(run):
             groups.add(g)
     # single-character lexicon words count only as whole jieba tokens (买, 菜 ...)
-    for w in nz.words(norm):
+    for w in qwords:
         if len(w) == 1:
             gs = lex.single.get(w)
             if gs:
@@ -299,7 +301,7 @@ def _analyse_query(text: str, lex: Lexicon) -> _Query:
     terms = tuple(weights)
     cwords: list[tuple[str, tuple[str, ...]]] = []
     seen: set[str] = set()
-    for w in nz.words(norm):
+    for w in qwords:
         if w in seen or not nz.is_cjk(w[0]):
             continue
         seen.add(w)
@@ -320,6 +322,8 @@ def _analyse_query(text: str, lex: Lexicon) -> _Query:
         weights=tuple(weights[t] for t in terms),
         groups=frozenset(groups),
         words=tuple(cwords),
+        bigrams=frozenset(t[2:] for t in terms if t[0] == "b"),
+        pinyin=frozenset(t[2:] for t in terms if t[0] == "p"),
     )
 
 
@@ -491,27 +495,36 @@ class _Index:
             return np.zeros(self.n, dtype=np.float64)
         t = np.asarray(tids, dtype=np.int64)
         starts = self.indptr[t]
-        ends = self.indptr[t + 1]
-        lens = ends - starts
+        lens = self.indptr[t + 1] - starts
         total = int(lens.sum())
         if total == 0:
             return np.zeros(self.n, dtype=np.float64)
-        # positions of all postings of the query terms, without a Python loop over entries
-        offs = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-        pos = np.arange(total, dtype=np.int64) + offs
-        w = self.post_w[pos] * np.repeat(qw.astype(np.float32), lens)
-        return np.bincount(self.post_docs[pos], weights=w, minlength=self.n)
+        # the query terms' postings are contiguous slices: concatenate them (no loop over entries)
+        pd, pw = self.post_docs, self.post_w
+        bounds = list(zip(starts.tolist(), (starts + lens).tolist(), strict=True))
+        docs = np.concatenate([pd[a:b] for a, b in bounds])
+        w = np.concatenate([pw[a:b] for a, b in bounds])
+        w *= np.repeat(qw.astype(np.float32), lens)
+        return np.bincount(docs, weights=w, minlength=self.n)
 
-    def contains(self, tids: Sequence[int], docs: np.ndarray) -> np.ndarray:
-        """Boolean matrix [len(tids), len(docs)]: does doc contain term."""
-        out = np.zeros((len(tids), len(docs)), dtype=bool)
+    def contains(self, tids: Sequence[int], top: np.ndarray) -> np.ndarray:
+        """Boolean matrix [query term, shortlisted entry]: binary search in each term's
+        (doc-sorted) postings; cost independent of the collection size."""
+        out = np.zeros((len(tids), len(top)), dtype=bool)
+        if not len(top):
+            return out
+        order = np.argsort(top)
+        st = top[order].astype(np.int32)
+        indptr, docs = self.indptr, self.post_docs
         for i, tid in enumerate(tids):
-            a, b = self.indptr[tid], self.indptr[tid + 1]
-            plist = self.post_docs[a:b]
-            pos = np.searchsorted(plist, docs)
-            pos = np.minimum(pos, max(len(plist) - 1, 0))
-            if len(plist):
-                out[i] = plist[pos] == docs
+            a, b = int(indptr[tid]), int(indptr[tid + 1])
+            if b <= a:
+                continue
+            plist = docs[a:b]
+            pos = plist.searchsorted(st)
+            hit = pos < (b - a)
+            hit[hit] = plist[pos[hit]] == st[hit]
+            out[i, order] = hit
         return out
 
     def doc_view(self, d: int) -> tuple[str, tuple[tuple[int, str], ...], tuple[tuple[str, frozenset, frozenset, frozenset], ...]]:
@@ -523,9 +536,7 @@ class _Index:
             item = self.items[d]
             kind = self.kinds[d]
             fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
-            texts = [nz.normalize(t) for t, _w in _field_texts(item, fields[:4])]
-            doc = " ".join(texts)
-            pairs = tuple(p for run in nz.content_runs(doc) for p in lex.scan(run))
+            doc = " ".join(nz.normalize_many([t for t, _w in _field_texts(item, fields[:3])]))
             kws = []
             for kw in getattr(item, "keywords", None) or ():
                 nkw = nz.normalize(kw).replace(" ", "")
@@ -537,7 +548,7 @@ class _Index:
                         frozenset(g for g, _ in lex.scan(nkw)),
                     )
                 )
-            return doc, pairs, tuple(kws)
+            return doc, (), tuple(kws)
 
         return view
 
@@ -630,7 +641,8 @@ class Matcher:
         top = top[scores[top] > 0]
         if len(top) == 0:
             return _EMPTY
-        feats = self._features(index, q, tids, qw, mass, known, scores, top)
+        contains = index.contains(tids, top)
+        feats = self._features(index, q, tids, qw, mass, known, scores, top, contains)
         conf = feats["confidence"]
         if RERANK:
             order = np.argsort(-conf, kind="stable")
@@ -661,6 +673,7 @@ class Matcher:
         known: np.ndarray,
         scores: np.ndarray,
         top: np.ndarray,
+        contains: np.ndarray,
     ) -> dict[str, np.ndarray]:
         """Scale-free evidence for the shortlisted entries and a calibrated confidence."""
         kinds = np.array([t[0] for t in q.terms])
@@ -668,21 +681,16 @@ class Matcher:
         # pinyin bigrams; counting both would punish typos twice)
         unit = (kinds == "p") | (kinds == "s")
         total = float(mass[unit].sum()) or 1.0
-        contains = index.contains(tids, top)  # [known terms, shortlist]
         known_mass = mass[known]
         known_unit = unit[known]
         cov = (known_mass[known_unit][:, None] * contains[known_unit]).sum(axis=0) / total
         # best achievable score: every known term at saturation (tf -> inf) of BM25
         best = float((qw * index.idf[np.asarray(tids)] * (K1 + 1.0)).sum()) or 1.0
         rel = scores[top] / best
-        # how far an entry stands out from the bulk of the index (robust, scale-free)
-        s = scores[top]
-        ref = float(np.median(scores[scores > 0])) if np.any(scores > 0) else 0.0
-        lift = (s - ref) / np.maximum(s, 1e-9)
         strength = scores[top] / (index.idf_unseen * (K1 + 1.0))
         wcov = self._word_coverage(index, q, tids, contains)
         conf = self._calibrate(strength, wcov, rel)
-        return {"coverage": cov, "rel": rel, "lift": lift, "strength": strength, "wcov": wcov, "confidence": conf}
+        return {"coverage": cov, "rel": rel, "strength": strength, "wcov": wcov, "confidence": conf}
 
     @staticmethod
     def _word_coverage(index: _Index, q: _Query, tids: list[int], contains: np.ndarray) -> np.ndarray:
@@ -712,8 +720,7 @@ class Matcher:
 
     def _why(self, index: _Index, d: int, q: _Query, limit: int = 5) -> tuple[str, ...]:
         doc, pairs, kws = index.doc_view(d)
-        qb = {r[i : i + 2] for r in q.runs for i in range(len(r) - 1)}
-        qp = {k for r in q.runs if len(r) > 1 for k in nz.pinyin_bigrams(r)}
+        qb, qp = q.bigrams, q.pinyin
         out: list[str] = []
 
         def push(w: str) -> None:
@@ -727,9 +734,11 @@ class Matcher:
             if bg & qb or pg & qp or gs & q.groups:
                 push(kw)
         # 2. synonym groups shared with the query, shown with the entry's own word
-        for g, w in pairs:
-            if g in q.groups:
-                push(w)
+        for g in sorted(q.groups):
+            for w in self._lex.members[g]:
+                if len(w) >= 2 and w in doc:
+                    push(w)
+                    break
         # 3. longest common substrings between the query and the entry's main text
         for r in q.runs:
             i = 0

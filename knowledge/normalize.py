@@ -39,6 +39,7 @@ __all__ = [
     "segments",
     "to_simplified",
     "token_runs",
+    "segment",
     "add_words",
     "words",
 ]
@@ -322,3 +323,28 @@ def token_runs(norm: str) -> list[str]:
         if cur:
             runs.append("".join(cur))
     return runs
+
+
+def segment(norm: str) -> tuple[list[str], list[str]]:
+    """One jieba pass over a normalised string: (content runs, content words).
+
+    Content runs are the text with function words cut out (see :func:`token_runs`);
+    content words are the jieba words that are not function words.
+    """
+    stop = load_stopwords()
+    jb = _jieba()
+    runs: list[str] = []
+    kept: list[str] = []
+    for seg in segments(norm):
+        cur: list[str] = []
+        for w in jb.lcut(seg, HMM=False):
+            if w in stop:
+                if cur:
+                    runs.append("".join(cur))
+                    cur = []
+            else:
+                cur.append(w)
+                kept.append(w)
+        if cur:
+            runs.append("".join(cur))
+    return runs, kept
