@@ -45,6 +45,13 @@ def _load(locale: str) -> dict[str, str]:
     return flat
 
 
+class _Values(dict):
+    """A placeholder a caller did not fill shows as empty rather than failing the whole reply."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 class Catalogue:
     def __init__(self, default_locale: str = DEFAULT_LOCALE) -> None:
         self.default_locale = default_locale if default_locale in LOCALES else DEFAULT_LOCALE
@@ -62,7 +69,7 @@ class Catalogue:
             raise KeyError(f"message {key!r} missing from catalogue")
         if not values:
             return Html(template)
-        return Html(template.format_map({k: escape(v) for k, v in values.items()}))
+        return Html(template.format_map(_Values({k: escape(v) for k, v in values.items()})))
 
     @staticmethod
     def placeholders(template: str) -> set[str]:

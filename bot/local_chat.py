@@ -16,6 +16,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.filing.workdays import Clock
 from bot.knowledge_service import KnowledgeService
 from bot.local_api import LocalBotApi, SentMessage
 from bot.services import Services
@@ -32,8 +33,10 @@ class LocalChat:
     names: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    async def start(cls, settings: Settings, knowledge: KnowledgeService | None = None) -> LocalChat:
-        services = await Services.open(settings, knowledge)
+    async def start(
+        cls, settings: Settings, knowledge: KnowledgeService | None = None, clock: Clock | None = None
+    ) -> LocalChat:
+        services = await Services.open(settings, knowledge, clock)
         api = LocalBotApi()
         application = build_application(services, request=api, with_updater=False)
         await application.initialize()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.config import Settings
+from bot.filing.lookback import LookbackService
+from bot.filing.service import FilingLimits, FilingService
+from bot.filing.workdays import Clock
 from bot.i18n import Catalogue
 from bot.kb_admin import KbAdmin
 from bot.knowledge_service import KnowledgeService
@@ -24,22 +28,37 @@ class Services:
     knowledge: KnowledgeService
     limiter: RateLimiter
     kb_admin: KbAdmin
+    filings: FilingService
+    lookback: LookbackService
     _locales: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    async def open(cls, settings: Settings, knowledge: KnowledgeService | None = None) -> Services:
+    async def open(
+        cls, settings: Settings, knowledge: KnowledgeService | None = None, clock: Clock | None = None
+    ) -> Services:
         storage = await SqliteStorage.open(settings.db_path)
         users = UserService(storage)
         await users.ensure_admins(settings.admin_ids)
         knowledge = knowledge or KnowledgeService.bundled()
         kb_admin = KbAdmin(storage, knowledge, settings.max_kb_file_mb * 1_000_000)
         await kb_admin.load_current()
+        catalogue = Catalogue(settings.locale)
+        notifier = Notifier(storage)
+        limits = FilingLimits(
+            text_max=settings.max_text_chars,
+            max_file_bytes=settings.max_attachment_mb * 1024 * 1024,
+            draft_reminder_after=timedelta(minutes=settings.draft_reminder_minutes),
+        )
+        filings = FilingService(storage, users, notifier, catalogue.t, clock=clock, limits=limits,
+                                default_locale=settings.locale)
         return cls(
             settings=settings,
             storage=storage,
-            catalogue=Catalogue(settings.locale),
+            catalogue=catalogue,
             users=users,
-            notifier=Notifier(storage),
+            notifier=notifier,
+            filings=filings,
+            lookback=LookbackService(filings),
             knowledge=knowledge,
             limiter=RateLimiter(settings.rate_limit_per_minute),
             kb_admin=kb_admin,

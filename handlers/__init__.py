@@ -6,12 +6,13 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import admin_kb, admin_users, common, knowledge, selfcheck
+    from handlers import admin_kb, admin_users, common, filing_forms, knowledge, selfcheck
 
     common.register(application)
     admin_users.register(application)
     knowledge.register(application)
     selfcheck.register(application)
+    filing_forms.register(application)
     admin_kb.register(application)
     admin_kb.register_uploads(application)
     knowledge.register_free_text(application)

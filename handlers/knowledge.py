@@ -100,7 +100,8 @@ async def show(update: Update, context: Ctx) -> None:
     if data and data.action == "case" and (case := kb.case(data.arg)):
         if await require(update, context, *REGISTERED) is None:
             return
-        await reply(update, context, views.case_full(cat, loc, case), keyboard(_next_steps(cat, loc)[1:]))
+        cite = [(cat.t(loc, "kb.btn_cite_one"), cb("fc", "cite", case.id))]
+        await reply(update, context, views.case_full(cat, loc, case), keyboard([cite]))
         return
     await reply(update, context, cat.t(loc, "kb.not_found"))
 

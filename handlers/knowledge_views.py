@@ -16,6 +16,7 @@ _BOUNDARIES = ("law", "org_interest", "others_rights")
 def case_cards(cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult, extra_rows=()) -> tuple[str, InlineKeyboardMarkup]:
     lines = [cat.t(loc, "kb.ambiguous" if result.ambiguous else "kb.cases_title", n=len(result.hits))]
     buttons: list[tuple[str, str]] = []
+    cite: list[tuple[str, str]] = []
     for n, hit in enumerate(result.hits, start=1):
         case = kb.case(hit.id)
         if case is None:
@@ -24,7 +25,8 @@ def case_cards(cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult,
         lines.append(cat.t(loc, "kb.case_card", n=n, title=case.title,
                            badge=Html(cat.t(loc, f"kb.outcome.{case.outcome}")), why=why))
         buttons.append((cat.t(loc, "kb.btn_detail", n=n), cb("kb", "case", case.id)))
-    rows = [buttons, *extra_rows]
+        cite.append((cat.t(loc, "kb.btn_cite", n=n), cb("fc", "cite", case.id)))
+    rows = [buttons, cite, *extra_rows]
     return "\n".join(lines), keyboard(rows)
 
 
