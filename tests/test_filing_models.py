@@ -38,7 +38,11 @@ def test_clean_text_is_clean_bounded_and_stable(text: str, limit: int) -> None:
     assert clean_text(cleaned, limit) == cleaned
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("C", "Z")), min_size=1, max_size=50))
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("C", "Z"), blacklist_characters="\ufffd"), min_size=1, max_size=50
+    )
+)
 def test_ordinary_text_is_kept(text: str) -> None:
     assert clean_text(text, 100) == text
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.filing.catalogue_keys import KEYS
 from bot.filing.service import FilingService
 from bot.filing.workdays import ManualClock, WorkCalendar
 from bot.users import UserService
@@ -29,7 +30,14 @@ REQUEST = {
 
 
 def texts(locale: str, key: str, **values: object) -> str:
-    """A stand-in catalogue: the key and the values, so tests can see what was sent."""
+    """A stand-in catalogue: the key and the values, so tests can see what was sent.
+
+    It also checks that the key is declared in ``bot.filing.catalogue_keys`` and that every
+    placeholder declared there is passed, so the real catalogue can never hit a missing value.
+    """
+    assert key in KEYS, f"catalogue key {key} is not declared in bot/filing/catalogue_keys.py"
+    missing = set(KEYS[key][0]) - set(values)
+    assert not missing, f"{key}: placeholders {missing} not passed"
     return f"{key}|{json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)}"
 
 

@@ -12,7 +12,9 @@ reference that does not exist — raises the same :class:`AccessError`.
 
 from __future__ import annotations
 
+import html
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +30,8 @@ from bot.filing.references import KIND_PREFIX, allocate, normalize_ref
 from bot.filing.workdays import Clock, SystemClock, WorkCalendar, iso, parse_iso
 from storage.records import User
 from storage.records_filings import Attachment, Draft, Filing, FilingEvent, PreRegistration
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "AccessError",
@@ -817,9 +821,14 @@ class FilingService:
     ) -> bool:
         """Queue one message in the recipient's language; ``labels`` are catalogue keys to translate."""
         locale = await self._locale(user_id)
-        for name, label_key in (labels or {}).items():
-            values[name] = self.texts(locale, label_key)
-        text = self.texts(locale, key, **values)
+        try:
+            for name, label_key in (labels or {}).items():
+                values[name] = self.texts(locale, label_key)
+            text = self.texts(locale, key, **values)
+        except (KeyError, IndexError, ValueError):
+            # A missing or broken catalogue entry must not lose a filing: send the bare facts.
+            log.exception("filing: catalogue key %s failed for locale %s", key, locale)
+            text = html.escape(" ".join([key, *(str(values[k]) for k in ("ref", "message") if values.get(k))]))
         markup = self.markup(purpose, subject, user_id) if purpose and self.markup else None
         return await self.notifier.enqueue(user_id, text, markup, dedup_key=f"{dedup}:{user_id}")
 

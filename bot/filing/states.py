@@ -234,7 +234,7 @@ def _decision(
         raise TransitionError("filing.error.bad_outcome")
     text = clean_message(reason, message_max, "filing.error.reason_required")
     if len(text) < reason_min:
-        raise TransitionError("filing.error.reason_too_short", min=reason_min)
+        raise TransitionError("filing.error.reason_too_short", limit=reason_min)
     if (
         not isinstance(boundaries, dict)
         or set(boundaries) != set(BOUNDARIES)
