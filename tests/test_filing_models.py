@@ -129,3 +129,21 @@ def test_preregistration_body() -> None:
     with pytest.raises(ValidationError) as refused:
         PreRegistrationBody(what="x", why_urgent="", expected_cost="y")
     assert error_key(refused.value)[:1] == ("filing.error.empty",)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["what_happened", "when_where", "consequences", "motive", "remedy", "evidence", "cited_cases"]),
+        st.one_of(st.text(max_size=50), st.binary(max_size=10), st.integers(), st.none(), st.lists(st.integers())),
+    )
+)
+def test_request_body_only_ever_fails_with_a_validation_error(overrides: dict) -> None:
+    try:
+        body = ToleranceRequestBody.model_validate({**REQUEST, **overrides}, context={"text_max": 30})
+    except ValidationError as exc:
+        key, _, _ = error_key(exc)
+        assert key.startswith("filing.error.")
+    else:
+        for name in ("what_happened", "when_where", "consequences", "motive", "remedy"):
+            value = getattr(body, name)
+            assert value and value == value.strip() and "\x00" not in value

@@ -531,3 +531,24 @@ async def test_search(world: World) -> None:
     assert [f.ref for f in await search(ADMIN, unit_id=b_unit)] == [b]
     with pytest.raises(AccessError):
         await search(CADRE_A)
+
+
+async def test_unit_without_any_supervisor_reaches_the_admins(world: World) -> None:
+    unit = await world.storage.units.get_or_create("北区")
+    await world.storage.users.upsert(401, "cadre", unit.id, "郑")
+    await world.service.submit_request(401, REQUEST, "k")
+    assert await world.outbox_keys(ADMIN) == ["filing.notify.new_request"]
+    assert not await world.outbox_keys(SUP_A1)
+
+
+def test_sqlite_repository_implements_the_protocol() -> None:
+    import inspect
+
+    from storage.base import FilingRepository
+    from storage.sqlite.filings import SqliteFilings
+
+    for name, member in vars(FilingRepository).items():
+        if name.startswith("_") or not callable(member):
+            continue
+        implemented = getattr(SqliteFilings, name)
+        assert inspect.signature(implemented).parameters.keys() == inspect.signature(member).parameters.keys(), name

@@ -297,7 +297,7 @@ class FilingService:
             else:
                 assert isinstance(body, ToleranceRequestBody)
                 values["summary"] = body.summary()
-            for supervisor in await self.users.supervisors_of(user.unit_id):
+            for supervisor in await self._handlers_of(user.unit_id):
                 if supervisor.telegram_id == cadre_id:
                     continue
                 await self._notify(
@@ -341,7 +341,7 @@ class FilingService:
             )
             await self.storage.audit.append(cadre_id, "prereg.create", ref, {"unit_id": user.unit_id})
             await self.repo.delete_draft(cadre_id, "prereg")
-            for supervisor in await self.users.supervisors_of(user.unit_id):
+            for supervisor in await self._handlers_of(user.unit_id):
                 if supervisor.telegram_id == cadre_id:
                     continue
                 await self._notify(
@@ -736,6 +736,10 @@ class FilingService:
             run.escalated.append(f"{deadline.filing_ref}:{deadline.kind}")
         return run
 
+    async def _handlers_of(self, unit_id: int | None) -> list[User]:
+        """Who handles a unit's filings: its supervisors (or the nearest parent's), else the admins."""
+        return await self.users.supervisors_of(unit_id) or await self.storage.users.with_role("admin")
+
     async def _escalation_recipients(self, filing: Filing) -> list[User]:
         admins = await self.storage.users.with_role("admin")
         if admins:
@@ -834,7 +838,7 @@ class FilingService:
 
     async def _notify_supervisors(self, filing: Filing, key: str, dedup: str, **kwargs: Any) -> None:
         kwargs.setdefault("subject", filing)
-        for supervisor in await self.users.supervisors_of(filing.unit_id):
+        for supervisor in await self._handlers_of(filing.unit_id):
             if supervisor.telegram_id != filing.cadre_id:
                 await self._notify(supervisor.telegram_id, key, dedup, **kwargs)
 
