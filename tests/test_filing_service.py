@@ -552,3 +552,15 @@ def test_sqlite_repository_implements_the_protocol() -> None:
             continue
         implemented = getattr(SqliteFilings, name)
         assert inspect.signature(implemented).parameters.keys() == inspect.signature(member).parameters.keys(), name
+
+
+async def test_a_new_draft_never_reuses_a_filed_drafts_key(world: World) -> None:
+    # With a stopped clock, id and timestamps alike would repeat if ids were MAX(id)+1.
+    keys = set()
+    for i in range(3):
+        draft = await world.service.save_draft(CADRE_A, "request", "remedy", dict(REQUEST))
+        keys.add(submit_key(draft))
+        result = await world.service.submit_request(CADRE_A, {**REQUEST, "remedy": f"第{i}次"}, submit_key(draft))
+        assert result.created
+    assert len(keys) == 3
+    assert len(await world.service.my_filings(CADRE_A)) == 3

@@ -217,12 +217,21 @@ class SqliteFilings:
 
     async def save_draft(self, telegram_id: int, kind: str, step: str, data: dict[str, Any], at: str) -> Draft:
         async with self.db.transaction():
-            await self.db.execute(
-                "INSERT INTO drafts (telegram_id, kind, step, data, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(telegram_id, kind) DO UPDATE SET step = excluded.step,"
-                " data = excluded.data, updated_at = excluded.updated_at, reminded_at = NULL",
-                (telegram_id, kind, step, _dump(data), at, at),
-            )
+            existing = await self.load_draft(telegram_id, kind)
+            if existing is None:
+                # Draft ids come from a counter, never from MAX(id)+1: a new draft never gets the id of
+                # a filed one, so an idempotency key built from it can never collide with an old one.
+                draft_id = await self.next_number("DRAFT", 0)
+                await self.db.execute(
+                    "INSERT INTO drafts (id, telegram_id, kind, step, data, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (draft_id, telegram_id, kind, step, _dump(data), at, at),
+                )
+            else:
+                await self.db.execute(
+                    "UPDATE drafts SET step = ?, data = ?, updated_at = ?, reminded_at = NULL WHERE id = ?",
+                    (step, _dump(data), at, existing.id),
+                )
             draft = await self.load_draft(telegram_id, kind)
         assert draft is not None
         return draft
