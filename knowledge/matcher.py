@@ -272,9 +272,10 @@ def _analyse_query(text: str, lex: Lexicon) -> _Query:
         if w > weights.get(term, 0.0):
             weights[term] = w
 
+    runs = [sub for run in runs for sub in nz.content_runs(run)]
     for run in runs:
         if not nz.is_cjk(run[0]):
-            if len(run) >= 2 or run.isdigit():
+            if len(run) >= 2:
                 add("b:" + run, QW["b"])
             continue
         if len(run) == 1:
@@ -343,16 +344,22 @@ def _field_texts(item: object, fields: Sequence[tuple[str, float]]) -> list[tupl
 
 
 class _TermBuilder:
-    """Turns an entry's weighted fields into (term ids, weighted tf), caching per distinct
-    bigram the ids of its exact term and its pinyin terms, so the per-entry work is a few
-    C-level passes (Counter, map, numpy) rather than a Python loop over terms."""
+    """Turns an entry's weighted fields into (term ids, weighted tf).
+
+    Each distinct character pair gets a pair id once; its expansion (exact-bigram term,
+    pinyin terms, two-character lexicon words) is stored in growable CSR arrays, so the
+    per-entry work is a few C-level passes (Counter, map, numpy) and no loop over terms.
+    """
 
     def __init__(self, lex: Lexicon) -> None:
         self.lex = lex
         self.vocab: dict[str, int] = {}
-        self._ids: dict[str, np.ndarray] = {}
-        self._cands: dict[str, tuple[str, ...]] = {}
-        self._group: dict[int, int] = {}
+        self._pair: dict[str, int] = {}
+        self._ptr = np.zeros(1024, dtype=np.int64)  # _ptr[i]:_ptr[i+1] expansion of pair i
+        self._flat = np.zeros(4096, dtype=np.int32)
+        self._n_flat = 0
+        self._cands: dict[str, tuple[tuple[str, tuple[int, ...]], ...]] = {}
+        self._sid: dict[int, int] = {}
 
     def _tid(self, term: str) -> int:
         v = self.vocab
@@ -361,58 +368,96 @@ class _TermBuilder:
             t = v[term] = len(v)
         return t
 
-    def _learn(self, bg: str) -> None:
-        ids = [self._tid("b:" + bg)]
-        if nz.is_cjk(bg[0]):
-            ids.extend(self._tid("p:" + k) for k in dict.fromkeys(nz.pinyin_bigrams(bg)))
-        self._ids[bg] = np.asarray(ids, dtype=np.int32)
-        cands = self.lex.first_bigram.get(bg)
-        if cands:
-            self._cands[bg] = cands
+    def _group_tids(self, word: str) -> tuple[int, ...]:
+        out = []
+        for g in self.lex.multi.get(word, ()):
+            sid = self._sid.get(g)
+            if sid is None:
+                sid = self._sid[g] = self._tid("s:" + str(g))
+            out.append(sid)
+        return tuple(out)
+
+    def _learn(self, pair: str) -> None:
+        ids: list[int] = []
+        if pair[0] == "\x00":  # a whole Latin/digit word
+            ids.append(self._tid("b:" + pair[1:]))
+        elif nz.is_cjk(pair[0]) and nz.is_cjk(pair[1]):  # else: crosses a boundary, no term
+            ids.append(self._tid("b:" + pair))
+            ids.extend(self._tid("p:" + k) for k in dict.fromkeys(nz.pinyin_bigrams(pair)))
+            ids.extend(self._group_tids(pair))  # a two-character lexicon word
+            longer = tuple((w, self._group_tids(w)) for w in self.lex.first_bigram.get(pair, ()) if len(w) > 2)
+            if longer:
+                self._cands[pair] = longer
+        i = len(self._pair)
+        self._pair[pair] = i
+        if i + 2 > len(self._ptr):
+            self._ptr = np.concatenate([self._ptr, np.zeros(len(self._ptr), dtype=np.int64)])
+        end = self._n_flat + len(ids)
+        while end > len(self._flat):
+            self._flat = np.concatenate([self._flat, np.zeros(len(self._flat), dtype=np.int32)])
+        self._flat[self._n_flat : end] = ids
+        self._n_flat = end
+        self._ptr[i + 1] = end
 
     def doc(self, fields: Sequence[tuple[str, float]]) -> tuple[np.ndarray, np.ndarray, float]:
+        """(term ids, weighted tf, weighted length) of one entry."""
         keys: list[str] = []
-        wts: list[float] = []
-        extra_ids: list[int] = []
-        extra_w: list[float] = []
-        length = 0.0
+        vals: list[int] = []
+        fws: list[float] = []
+        nkeys: list[int] = []
+        per_field: list[tuple[str, Counter[str], float]] = []
         norms = nz.normalize_many([t for t, _ in fields])
         for (_text, fw), norm in zip(fields, norms, strict=True):
-            counts: Counter[str] = Counter()
-            for run in nz.content_runs(norm):
-                if len(run) < 2:
-                    continue
-                if nz.is_cjk(run[0]):
-                    counts.update(map(str.__add__, run[:-1], run[1:]))
-                else:
-                    counts[run] += 1
-            if not counts:
+            if len(norm) < 2:
                 continue
+            # every adjacent pair in one C-level pass; pairs across a space or a Latin/digit
+            # character map to no term (see _learn); Latin/digit words are added whole
+            counts: Counter[str] = Counter(map(str.__add__, norm[:-1], norm[1:]))
+            for word in _ASCII_WORD.findall(norm):
+                counts["\x00" + word] += 1
             keys.extend(counts)
-            c = np.fromiter(counts.values(), dtype=np.float64, count=len(counts)) * fw
-            wts.extend(c.tolist())
-            length += float(c.sum())
-            for bg in set(counts).difference(self._ids):  # bigrams seen for the first time
-                self._learn(bg)
-            for bg in self._cands.keys() & counts.keys():
-                for word in self._cands[bg]:
-                    n = counts[bg] if len(word) == 2 else norm.count(word)
-                    if n:
-                        for g in self.lex.multi[word]:
-                            sid = self._group.get(g)
-                            if sid is None:
-                                sid = self._group[g] = self._tid("s:" + str(g))
-                            extra_ids.append(sid)
-                            extra_w.append(fw * n)
+            vals.extend(counts.values())
+            fws.append(fw)
+            nkeys.append(len(counts))
+            per_field.append((norm, counts, fw))
         if not keys:
             return np.zeros(0, np.int32), np.zeros(0, np.float32), 0.0
-        arrs = list(map(self._ids.__getitem__, keys))
-        lens = np.fromiter(map(len, arrs), dtype=np.int64, count=len(arrs))
-        ids = np.concatenate([*arrs, np.asarray(extra_ids, dtype=np.int32)])
-        w = np.concatenate([np.repeat(np.asarray(wts), lens), np.asarray(extra_w, dtype=np.float64)])
+        pair = self._pair
+        try:
+            pids = np.fromiter(map(pair.__getitem__, keys), dtype=np.int64, count=len(keys))
+        except KeyError:
+            for k in set(keys).difference(pair):  # pairs seen for the first time
+                self._learn(k)
+            pids = np.fromiter(map(pair.__getitem__, keys), dtype=np.int64, count=len(keys))
+        extra_ids: list[int] = []
+        extra_w: list[float] = []
+        cands = self._cands
+        for norm, counts, fw in per_field:  # lexicon words of three or more characters
+            for bg in cands.keys() & counts.keys():
+                for word, sids in cands[bg]:
+                    n = norm.count(word)
+                    if n:
+                        extra_ids.extend(sids)
+                        extra_w.extend([fw * n] * len(sids))
+        starts = self._ptr[pids]
+        lens = self._ptr[pids + 1] - starts
+        wk = np.asarray(vals, dtype=np.float64) * np.repeat(np.asarray(fws), nkeys)
+        length = float(wk[lens > 0].sum())
+        total = int(lens.sum())
+        offs = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+        ids = self._flat[np.arange(total, dtype=np.int64) + offs]
+        w = np.repeat(wk, lens)
+        if extra_ids:
+            ids = np.concatenate([ids, np.asarray(extra_ids, dtype=np.int32)])
+            w = np.concatenate([w, np.asarray(extra_w, dtype=np.float64)])
+        if not len(ids):
+            return np.zeros(0, np.int32), np.zeros(0, np.float32), 0.0
         uniq, inv = np.unique(ids, return_inverse=True)
         tf = np.bincount(inv, weights=w, minlength=len(uniq))
         return uniq.astype(np.int32), tf.astype(np.float32), length
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9]{2,}")
 
 
 class _Index:

@@ -114,7 +114,11 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
         return [normalize(t) for t in texts]
     joined = "\n".join(("" if t is None else str(t)).replace("\n", " ") for t in texts)
     joined = joined.encode("utf-8", "replace").decode("utf-8", "replace")
-    joined = to_simplified(unicodedata.normalize("NFKC", joined)).lower()
+    # punctuation first: full-width marks are what usually makes CJK text non-NFKC
+    joined = "\n".join(_NON_WORD.sub(" ", line) for line in joined.split("\n"))
+    if not unicodedata.is_normalized("NFKC", joined):
+        joined = unicodedata.normalize("NFKC", joined)
+    joined = to_simplified(joined).lower()
     parts = joined.split("\n")
     if len(parts) != len(texts):  # a character folded into a line break: be exact instead
         return [normalize(t) for t in texts]
