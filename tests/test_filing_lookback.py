@@ -137,3 +137,19 @@ async def test_period_and_parameters(world: World) -> None:
     assert items == []
     with pytest.raises(FilingError):
         await lookback.draw(ADMIN, START, START + timedelta(days=1), share=0)
+
+
+async def test_admin_reassigns_an_open_item(world: World) -> None:
+    await _decided(world, CADRE_A, SUP_A1, "a")
+    lookback = LookbackService(world.service, LookbackPolicy(share=1))
+    _, [item] = await lookback.draw(ADMIN, START, START + timedelta(days=1), seed=7)
+    with pytest.raises(AccessError):
+        await lookback.assign(item.id, SUP_A2, SUP_A2)
+    with pytest.raises(TransitionError) as decider:
+        await lookback.assign(item.id, SUP_A1, ADMIN)
+    assert decider.value.key == "lookback.error.same_reviewer"
+    moved = await lookback.assign(item.id, ADMIN, ADMIN)
+    assert moved.reviewer_id == ADMIN
+    with pytest.raises(AccessError):
+        await lookback.confirm(item.id, SUP_A2)
+    assert (await lookback.confirm(item.id, ADMIN)).result == "confirmed"

@@ -152,9 +152,8 @@ class LookbackService:
         if reviewer_id in (item.original_decider, filing.cadre_id):
             raise TransitionError("lookback.error.same_reviewer")
         async with self.storage.transaction():
-            await self.storage.db.execute(
-                "UPDATE lookback_items SET reviewer_id = ? WHERE id = ? AND result IS NULL", (reviewer_id, item_id)
-            )
+            if not await self.repo.update_lookback_item(item_id, reviewer_id=reviewer_id):
+                raise TransitionError("lookback.error.already_reviewed")
             await self.storage.audit.append(
                 actor_id, "lookback.assign", item.filing_ref, {"item": item_id, "reviewer": reviewer_id}
             )
