@@ -262,9 +262,19 @@ _QUESTION_CUES = re.compile(
 )
 
 
-def _analyse_query(text: str, lex: Lexicon) -> _Query:
+CASE_STOPWORDS = ("function", "filler", "generic")
+ANSWER_STOPWORDS = ("function", "filler")  # 容错/免责... are topic words for the FAQ
+
+
+_NARRATIVE_CUES = re.compile(
+    r"我们|我就|我让|我叫|我找|我把|同事|书记|主任|网格员|当时|那天|昨天|昨晚|今天|上周|前几天|后来|结果|"
+    r"已经|[0-9一二两三四五六七八九十百千几]+(?:个|户|人|份|套|天|次|万|块|元|辆|间|小时)|了"
+)
+
+
+def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWORDS) -> _Query:
     norm = nz.normalize(text)
-    runs, qwords = nz.segment(norm)
+    runs, qwords = nz.segment(norm, nz.load_stopwords(stop))
     weights: dict[str, float] = {}
     groups: set[int] = set()
 
@@ -638,42 +648,47 @@ class Matcher:
 
     def match_cases(self, text: str, k: int = 3) -> MatchResult:
         """A described situation -> the closest guiding cases."""
-        return self._search(self._cases, text, k)
+        return self._search(self._cases, text, k, CASE_STOPWORDS)
 
     def answer(self, text: str, k: int = 3) -> MatchResult:
         """A question -> FAQ entries and policy articles."""
-        return self._search(self._answers, text, k)
+        return self._search(self._answers, text, k, ANSWER_STOPWORDS)
 
     def related_cases(self, text: str, k: int = 5) -> MatchResult:
         """A filed request's full text -> related cases (for the supervisor)."""
-        return self._search(self._cases, text, k)
+        return self._search(self._cases, text, k, CASE_STOPWORDS)
 
     def classify(self, text: str) -> Literal["question", "situation"]:
-        """Is ``text`` a question about policy/procedure, or a described situation?"""
-        norm = nz.normalize(text)
-        raw = text or ""
+        """Is ``text`` a question about policy/procedure, or a described situation?
+
+        Question cues (吗/怎么/什么/如何/能不能/？...) and narrative cues (我/我们/同事 + 了,
+        figures, times) are weighed together with which index matches better relative to
+        its own calibrated threshold.
+        """
+        norm = nz.normalize(text if isinstance(text, str) else "")
+        raw = text if isinstance(text, str) else ""
+        if not norm:
+            return "question"
         cue = bool(_QUESTION_CUES.search(norm)) or ("?" in raw) or ("？" in raw)
+        narrative = len(_NARRATIVE_CUES.findall(norm))
+        # text features alone: a short cue-laden line is a question, a story is a situation
+        bias = (0.25 if cue else -0.1) - 0.08 * min(narrative, 4) - (0.15 if len(norm) > 40 else 0.0)
         if self._answers.n == 0:
-            return "question" if cue and len(norm) <= 25 else "situation"
+            return "question" if bias > 0 else "situation"
         if self._cases.n == 0:
             return "question"
-        a = self._search(self._answers, text, 1)
-        c = self._search(self._cases, text, 1)
+        a = self._search(self._answers, text, 1, ANSWER_STOPWORDS)
+        c = self._search(self._cases, text, 1, CASE_STOPWORDS)
         ac = a.hits[0].confidence if a.hits else 0.0
         cc = c.hits[0].confidence if c.hits else 0.0
-        # a long narrative is a situation even if it ends with 吗; a short cue-laden text
-        # is a question unless it clearly matches a case better than any answer.
-        bias = 0.15 if cue else -0.15
-        if len(norm) > 60:
-            bias -= 0.1
-        return "question" if ac + bias >= cc else "situation"
+        return "question" if (ac - CONF_THRESHOLD) - (cc - CONF_THRESHOLD) + bias > 0 else "situation"
 
     # ------------------------------------------------------------------ internals
 
-    def _search(self, index: _Index, text: str, k: int) -> MatchResult:
-        if index.n == 0 or k <= 0:
+    def _search(self, index: _Index, text: str, k: int, stop: tuple[str, ...]) -> MatchResult:
+        if index.n == 0 or k <= 0 or not isinstance(text, str):
             return _EMPTY
-        q = _analyse_query(text, self._lex)
+        q = _analyse_query(text, self._lex, stop)
         if not q.terms:
             return _EMPTY
         tids, qw, mass, known = index.term_info(q)

@@ -277,16 +277,17 @@ def add_words(terms: Iterable[str]) -> None:
 _added_words: set[str] = set()
 
 
-@functools.lru_cache(maxsize=1)
-def load_stopwords() -> frozenset[str]:
-    """Function words and chat filler (``knowledge/lexicon/stopwords.yaml``)."""
+@functools.lru_cache(maxsize=4)
+def load_stopwords(keys: tuple[str, ...] = ("function", "filler", "generic")) -> frozenset[str]:
+    """Stopwords of the given lists of ``knowledge/lexicon/stopwords.yaml``: ``function``
+    words, chat ``filler``, and ``generic`` case-question words (会不会被追责, 容错...)."""
     path = LEXICON_DIR / "stopwords.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError:
         data = {}
     out: set[str] = set()
-    for key in ("function", "filler", "generic"):
+    for key in keys:
         for w in data.get(key) or ():
             w = normalize(str(w)).replace(" ", "")
             if w:
@@ -329,13 +330,13 @@ def token_runs(norm: str) -> list[str]:
     return runs
 
 
-def segment(norm: str) -> tuple[list[str], list[str]]:
+def segment(norm: str, stop: frozenset[str] | None = None) -> tuple[list[str], list[str]]:
     """One jieba pass over a normalised string: (content runs, content words).
 
-    Content runs are the text with function words cut out (see :func:`token_runs`);
-    content words are the jieba words that are not function words.
+    Content runs are the text with stopwords cut out (see :func:`token_runs`); content
+    words are the jieba words that are not stopwords (``stop`` defaults to all lists).
     """
-    stop = load_stopwords()
+    stop = load_stopwords() if stop is None else stop
     jb = _jieba()
     runs: list[str] = []
     kept: list[str] = []
