@@ -9,6 +9,7 @@ from telegram.request import BaseRequest
 from bot.persistence import SqlitePersistence
 from bot.services import Services
 from handlers import register_all
+from handlers.notify_buttons import make_markup
 from handlers.context import Ctx
 
 OFFLINE_TOKEN = "0:offline-local-bot-api"  # never valid at Telegram: offline mode cannot leak to it
@@ -48,11 +49,14 @@ def build_application(
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data["services"] = services
+    services.filings.markup = make_markup(services)
     register_all(application)
     return application
 
 
 KB_REFRESH_S = 10
+DEADLINES_S = 300
+DRAFT_REMINDERS_S = 600
 
 
 async def _post_init(application: Application) -> None:
@@ -61,7 +65,21 @@ async def _post_init(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
     if application.job_queue:
         # `cadrebot kb import` runs in another process; the bot picks its version up without a restart.
-        application.job_queue.run_repeating(_refresh_kb, interval=KB_REFRESH_S, first=KB_REFRESH_S, name="kb-refresh")
+        jobs = application.job_queue
+        jobs.run_repeating(_refresh_kb, interval=KB_REFRESH_S, first=KB_REFRESH_S, name="kb-refresh")
+        # Due times live in SQLite; these jobs only look at them, so nothing is lost on a restart.
+        jobs.run_repeating(_deadlines, interval=DEADLINES_S, first=5, name="deadlines")
+        jobs.run_repeating(_draft_reminders, interval=DRAFT_REMINDERS_S, first=30, name="draft-reminders")
+
+
+async def _deadlines(context: CallbackContext) -> None:
+    services: Services = context.application.bot_data["services"]
+    await services.filings.run_deadlines()
+
+
+async def _draft_reminders(context: CallbackContext) -> None:
+    services: Services = context.application.bot_data["services"]
+    await services.filings.remind_idle_drafts()
 
 
 async def _refresh_kb(context: CallbackContext) -> None:

@@ -76,6 +76,10 @@ class Services:
         self._locales[telegram_id] = locale
         return locale
 
+    def cached_locale(self, telegram_id: int) -> str:
+        """The locale last seen for a user, without a database read (for synchronous callers)."""
+        return self._locales.get(telegram_id, self.settings.locale)
+
     async def set_locale(self, telegram_id: int, locale: str) -> None:
         await self.storage.prefs.set_locale(telegram_id, locale)
         self._locales[telegram_id] = locale

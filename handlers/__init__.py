@@ -6,13 +6,15 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import admin_kb, admin_users, common, filing_forms, knowledge, selfcheck
+    from handlers import admin_kb, admin_users, common, filing_forms, followup, knowledge, selfcheck, supervise
 
     common.register(application)
     admin_users.register(application)
     knowledge.register(application)
     selfcheck.register(application)
     filing_forms.register(application)
+    followup.register(application)
+    supervise.register(application)
     admin_kb.register(application)
     admin_kb.register_uploads(application)
     knowledge.register_free_text(application)

@@ -22,6 +22,7 @@ from handlers import menu
 from handlers.access import require, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
+from handlers.conversations import end_others
 from handlers.reply import answer_query, keyboard, reply
 
 MAX_PROBLEMS_SHOWN = 15
@@ -177,6 +178,7 @@ async def _edit_start(update: Update, context: Ctx, entry_id: str) -> int:
         await reply(update, context, await t(update, context, "kbadmin.edit_not_found", id=entry_id))
         return ConversationHandler.END
     section, entry = found
+    end_others(context.application, update, "kb_edit")
     context.user_data["kb_edit"] = {"id": entry_id}
     preview = "\n".join(f"{name}: {str(getattr(entry, name))[:300]}" for name in kb_admin.EDITABLE_FIELDS[section])
     rows = [[(name, cb("kbe", "f", name))] for name in kb_admin.EDITABLE_FIELDS[section]]

@@ -17,6 +17,7 @@ from handlers import menu
 from handlers.access import require, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
+from handlers.conversations import end_others
 from handlers.reply import answer_query, keyboard, reply
 
 CHOOSE_ROLE, TYPE_UNIT = range(2)
@@ -34,6 +35,7 @@ async def invite(update: Update, context: Ctx) -> int:
         await reply(update, context, await t(update, context, "invite.usage"))
         return ConversationHandler.END
     await answer_query(update)
+    end_others(context.application, update, "invite")
     rows = [[(await t(update, context, f"roles.{r}"), cb("inv", "role", r)) for r in ("cadre", "supervisor")]]
     await reply(update, context, await t(update, context, "invite.choose_role"), keyboard(rows))
     return CHOOSE_ROLE

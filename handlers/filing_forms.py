@@ -20,6 +20,7 @@ from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
+from handlers.conversations import end_others
 from handlers.reply import answer_query, edit_or_reply, keyboard, reply
 
 FILLING = 0
@@ -99,6 +100,7 @@ async def resume(update: Update, context: Ctx) -> int:
 # -- showing a step -----------------------------------------------------------------------------
 async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
     """Ask for step ``name`` (skipping steps that do not apply to this user) and save where we are."""
+    end_others(context.application, update, "filing_form")
     service = context.services.filings
     user_id = update.effective_user.id
     draft = await service.load_draft(user_id, kind)

@@ -20,6 +20,7 @@ from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
+from handlers.conversations import end_others
 from handlers.reply import answer_query, keyboard, reply
 from knowledge.selfcheck import ANSWERS, evaluate
 
@@ -32,6 +33,7 @@ async def start(update: Update, context: Ctx) -> int:
     if await require(update, context, *ROLES) is None:
         return ConversationHandler.END
     await answer_query(update)
+    end_others(context.application, update, "selfcheck")
     context.user_data[_KEY] = {"situation": "", "answers": {}, "index": 0}
     skip = [[(await t(update, context, "check.skip"), cb("sc", "skip"))]]
     await reply(update, context, await t(update, context, "check.intro"), keyboard(skip))
