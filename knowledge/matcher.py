@@ -357,7 +357,7 @@ class _TermBuilder:
     """Turns an entry's weighted fields into (term ids, weighted tf).
 
     Each distinct character pair gets a pair id once; its expansion (exact-bigram term,
-    pinyin terms, two-character lexicon words) is stored in growable CSR arrays, so the
+    two-character lexicon words) is stored in growable CSR arrays, so the
     per-entry work is a few C-level passes (Counter, map, numpy) and no loop over terms.
     """
 
@@ -370,6 +370,8 @@ class _TermBuilder:
         self._n_flat = 0
         self._cands: dict[str, tuple[tuple[str, tuple[int, ...]], ...]] = {}
         self._sid: dict[int, int] = {}
+        self.p_src: list[int] = []  # (pinyin term, exact bigram term) pairs
+        self.b_src: list[int] = []
 
     def _tid(self, term: str) -> int:
         v = self.vocab
@@ -392,8 +394,13 @@ class _TermBuilder:
         if pair[0] == "\x00":  # a whole Latin/digit word
             ids.append(self._tid("b:" + pair[1:]))
         elif nz.is_cjk(pair[0]) and nz.is_cjk(pair[1]):  # else: crosses a boundary, no term
-            ids.append(self._tid("b:" + pair))
-            ids.extend(self._tid("p:" + k) for k in dict.fromkeys(nz.pinyin_bigrams(pair)))
+            bid = self._tid("b:" + pair)
+            ids.append(bid)
+            # pinyin terms are not expanded per entry: their postings are derived from the
+            # exact bigrams that sound like them once all entries are in (see _Index)
+            for k in dict.fromkeys(nz.pinyin_bigrams(pair)):
+                self.p_src.append(self._tid("p:" + k))
+                self.b_src.append(bid)
             ids.extend(self._group_tids(pair))  # a two-character lexicon word
             longer = tuple((w, self._group_tids(w)) for w in self.lex.first_bigram.get(pair, ()) if len(w) > 2)
             if longer:
@@ -494,6 +501,8 @@ class _Index:
             doc_terms.append(ids)
             doc_tfs.append(tf)
         vocab = builder.vocab
+        p_src = np.asarray(builder.p_src, dtype=np.int64)
+        b_src = np.asarray(builder.b_src, dtype=np.int64)
         del builder
         self.vocab = vocab
         n_terms = len(vocab)
@@ -508,21 +517,63 @@ class _Index:
         doc_col = np.repeat(np.arange(self.n, dtype=np.int32), counts)
         order = np.argsort(term_col, kind="stable")  # postings sorted by term, then doc id
         term_sorted = term_col[order]
-        self.post_docs = doc_col[order]
+        del term_col
+        post_docs = doc_col[order]
+        del doc_col
         tf_sorted = tf_col[order]
-        del term_col, tf_col, doc_col, order
-        df = np.bincount(term_sorted, minlength=n_terms).astype(np.float64)
-        self.indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(df.astype(np.int64), out=self.indptr[1:])
+        del tf_col, order
+        df = np.bincount(term_sorted, minlength=n_terms).astype(np.int64)
+        end = np.cumsum(df)
+        start = end - df
+        # Pinyin terms. One that only one exact bigram sounds like has exactly that bigram's
+        # postings: it points at them (no copy). One shared by homophones gets its own
+        # postings, the per-entry sum of its bigrams' frequencies.
+        if len(p_src):
+            pairs = np.unique(p_src * max(n_terms, 1) + b_src)
+            p_src, b_src = pairs // max(n_terms, 1), pairs % max(n_terms, 1)
+            n_src = np.bincount(p_src, minlength=n_terms)
+            single = n_src[p_src] == 1
+            sp, sb = p_src[single], b_src[single]
+            start[sp], end[sp], df[sp] = start[sb], end[sb], df[sb]
+            mp, mb = p_src[~single], b_src[~single]
+            lens = df[mb]
+            total = int(lens.sum())
+            if total:
+                offs = np.repeat(start[mb] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+                pos = np.arange(total, dtype=np.int64) + offs
+                key = np.repeat(mp, lens) * max(self.n, 1) + post_docs[pos]
+                ukey, inv = np.unique(key, return_inverse=True)
+                m_tf = np.bincount(inv, weights=tf_sorted[pos], minlength=len(ukey)).astype(np.float32)
+                del key, inv, pos, offs
+                m_term = (ukey // max(self.n, 1)).astype(np.int32)
+                m_docs = (ukey % max(self.n, 1)).astype(np.int32)
+                del ukey
+                m_df = np.bincount(m_term, minlength=n_terms)
+                has = m_df > 0
+                base = len(post_docs)
+                m_end = np.cumsum(m_df) + base
+                start[has] = (m_end - m_df)[has]
+                end[has] = m_end[has]
+                df[has] = m_df[has]
+                term_sorted = np.concatenate([term_sorted, m_term])
+                post_docs = np.concatenate([post_docs, m_docs])
+                tf_sorted = np.concatenate([tf_sorted, m_tf])
+                del m_term, m_docs, m_tf
+        self.post_docs = post_docs
+        self.start, self.end = start, end
         n = max(self.n, 1)
-        self.idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        dff = df.astype(np.float64)
+        self.idf = np.log1p((n - dff + 0.5) / (dff + 0.5)).astype(np.float32)
         self.idf_unseen = float(math.log1p((n + 0.5) / 0.5))
         avgdl = float(lengths.mean()) if self.n else 1.0
         self.avgdl = avgdl or 1.0
-        norm = K1 * (1.0 - B + B * lengths / self.avgdl)
-        dn = norm[self.post_docs]
-        self.post_w = (self.idf[term_sorted] * tf_sorted * (K1 + 1.0) / (tf_sorted + dn)).astype(np.float32)
-        del term_sorted, tf_sorted, dn
+        norm = (K1 * (1.0 - B + B * lengths / self.avgdl)).astype(np.float32)
+        # weights of the stored postings; aliased pinyin terms share their bigram's idf
+        w = tf_sorted * np.float32(K1 + 1.0)
+        w /= tf_sorted + norm[self.post_docs]
+        w *= self.idf[term_sorted]
+        self.post_w = w
+        del term_sorted, tf_sorted
         self._doc_view = self._make_doc_view(lex)
 
     # ------------------------------------------------------------------ query
@@ -549,8 +600,8 @@ class _Index:
         if not len(tids):
             return np.zeros(self.n, dtype=np.float64)
         t = np.asarray(tids, dtype=np.int64)
-        starts = self.indptr[t]
-        lens = self.indptr[t + 1] - starts
+        starts = self.start[t]
+        lens = self.end[t] - starts
         total = int(lens.sum())
         if total == 0:
             return np.zeros(self.n, dtype=np.float64)
@@ -570,9 +621,9 @@ class _Index:
             return out
         order = np.argsort(top)
         st = top[order].astype(np.int32)
-        indptr, docs = self.indptr, self.post_docs
+        start, end, docs = self.start, self.end, self.post_docs
         for i, tid in enumerate(tids):
-            a, b = int(indptr[tid]), int(indptr[tid + 1])
+            a, b = int(start[tid]), int(end[tid])
             if b <= a:
                 continue
             plist = docs[a:b]
@@ -608,7 +659,7 @@ class _Index:
         return view
 
     def nbytes(self) -> int:
-        return int(self.post_docs.nbytes + self.post_w.nbytes + self.indptr.nbytes + self.idf.nbytes)
+        return int(self.post_docs.nbytes + self.post_w.nbytes + self.start.nbytes + self.end.nbytes + self.idf.nbytes)
 
 
 # --------------------------------------------------------------------------- matcher
