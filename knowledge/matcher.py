@@ -19,9 +19,10 @@ and scored with BM25F over an inverted index held in flat numpy arrays (CSR layo
 touches only the postings of its own terms: no Python loop over the entries.
 
 Confidence is calibrated on scale-free evidence only, so it transfers to knowledge bases of
-other sizes and crisis domains: the share of the query's informative content (idf mass) that
-the entry covers, the score relative to the best score the query could reach, and how far the
-top entry stands out from the rest of the index. Ambiguity is a margin rule on the runner-up.
+other sizes and crisis domains: the score in units of "one fully specific shared term" (so it
+does not grow with the collection), and the share of the query's informative content words
+(weighted by their rarity in general Chinese) that the entry evidences. The BM25F shortlist is
+re-ranked by that confidence. Ambiguity is a margin rule on the runner-up's confidence.
 
 The object is immutable after :meth:`Matcher.build`; concurrent reads are safe.
 """
@@ -76,11 +77,14 @@ ARTICLE_FIELDS: tuple[tuple[str, float], ...] = (
     ("summary", 1.5),
     ("body", 0.4),
 )
-# Calibration (see ``_confidence``); values are on scale-free quantities in 0..1.
+# Calibration (see ``Matcher._calibrate``): confidence is a logistic function of scale-free
+# evidence; CONF_THRESHOLD is where an entry is offered as a confident match.
+STRENGTH_REF = 1.9
+STRENGTH_SLOPE = 2.5
+COVERAGE_SLOPE = 3.0
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.08  # confident, but runner-up's confidence within this of the top one
 SHORTLIST = 12
-RERANK = True
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 
@@ -218,29 +222,6 @@ def default_lexicon() -> Lexicon:
 
 
 # --------------------------------------------------------------------------- analysis
-
-
-def _doc_terms(text: str, lex: Lexicon) -> dict[str, float]:
-    """Term frequencies of one (document) field."""
-    norm = nz.normalize(text)
-    tf: dict[str, float] = {}
-    for run in nz.content_runs(norm):
-        if len(run) < 2:
-            continue
-        if nz.is_cjk(run[0]):
-            for i in range(len(run) - 1):
-                k = "b:" + run[i : i + 2]
-                tf[k] = tf.get(k, 0.0) + 1.0
-            for k in nz.pinyin_bigrams(run):
-                k = "p:" + k
-                tf[k] = tf.get(k, 0.0) + 1.0
-            for g, _w in lex.scan(run):
-                k = "s:" + str(g)
-                tf[k] = tf.get(k, 0.0) + 1.0
-        else:
-            k = "b:" + run
-            tf[k] = tf.get(k, 0.0) + 1.0
-    return tf
 
 
 @dataclass(frozen=True)
@@ -578,22 +559,17 @@ class _Index:
 
     # ------------------------------------------------------------------ query
 
-    def term_info(self, q: _Query) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
-        """Known term ids; weight*idf of every query term (unseen ones at max idf); kind masks."""
+    def term_info(self, q: _Query) -> tuple[list[int], np.ndarray]:
+        """Ids and query weights of the query terms this index knows."""
         tids: list[int] = []
-        qw_known: list[float] = []
-        mass = np.empty(len(q.terms), dtype=np.float64)
-        known = np.zeros(len(q.terms), dtype=bool)
-        for i, (t, w) in enumerate(zip(q.terms, q.weights, strict=True)):
-            tid = self.vocab.get(t)
-            if tid is None:
-                mass[i] = w * self.idf_unseen
-            else:
-                mass[i] = w * float(self.idf[tid])
-                known[i] = True
+        weights: list[float] = []
+        vocab = self.vocab
+        for t, w in zip(q.terms, q.weights, strict=True):
+            tid = vocab.get(t)
+            if tid is not None:
                 tids.append(tid)
-                qw_known.append(w)
-        return tids, np.asarray(qw_known, dtype=np.float32), mass, known
+                weights.append(w)
+        return tids, np.asarray(weights, dtype=np.float32)
 
     def score(self, tids: Sequence[int], qw: np.ndarray) -> np.ndarray:
         """BM25F scores of every entry: one bincount over the query terms' postings."""
@@ -633,7 +609,8 @@ class _Index:
             out[i, order] = hit
         return out
 
-    def doc_view(self, d: int) -> tuple[str, tuple[tuple[int, str], ...], tuple[tuple[str, frozenset, frozenset, frozenset], ...]]:
+    def doc_view(self, d: int) -> tuple[str, tuple[tuple[str, frozenset, frozenset, frozenset], ...]]:
+        """(normalised main text, keyword evidence) of entry ``d``, cached for "why"."""
         return self._doc_view(d)
 
     def _make_doc_view(self, lex: Lexicon):
@@ -654,7 +631,7 @@ class _Index:
                         frozenset(g for g, _ in lex.scan(nkw)),
                     )
                 )
-            return doc, (), tuple(kws)
+            return doc, tuple(kws)
 
         return view
 
@@ -742,7 +719,7 @@ class Matcher:
         q = _analyse_query(text, self._lex, stop)
         if not q.terms:
             return _EMPTY
-        tids, qw, mass, known = index.term_info(q)
+        tids, qw = index.term_info(q)
         if not tids:
             return _EMPTY
         scores = index.score(tids, qw)
@@ -753,11 +730,10 @@ class Matcher:
         if len(top) == 0:
             return _EMPTY
         contains = index.contains(tids, top)
-        feats = self._features(index, q, tids, qw, mass, known, scores, top, contains)
-        conf = feats["confidence"]
-        if RERANK:
-            order = np.argsort(-conf, kind="stable")
-            top, conf = top[order], conf[order]
+        conf = self._features(index, q, tids, scores, top, contains)["confidence"]
+        # the shortlist (by BM25F) is re-ranked by the calibrated confidence
+        order = np.argsort(-conf, kind="stable")
+        top, conf = top[order], conf[order]
         hits = []
         for rank, d in enumerate(top[:k]):
             d = int(d)
@@ -775,33 +751,20 @@ class Matcher:
         return MatchResult(hits=tuple(hits), confident=confident, ambiguous=ambiguous)
 
     def _features(
-        self,
-        index: _Index,
-        q: _Query,
-        tids: list[int],
-        qw: np.ndarray,
-        mass: np.ndarray,
-        known: np.ndarray,
-        scores: np.ndarray,
-        top: np.ndarray,
-        contains: np.ndarray,
+        self, index: _Index, q: _Query, tids: list[int], scores: np.ndarray, top: np.ndarray, contains: np.ndarray
     ) -> dict[str, np.ndarray]:
-        """Scale-free evidence for the shortlisted entries and a calibrated confidence."""
-        kinds = np.array([t[0] for t in q.terms])
-        # coverage is measured on the pinyin + synonym units (exact bigrams are a subset of
-        # pinyin bigrams; counting both would punish typos twice)
-        unit = (kinds == "p") | (kinds == "s")
-        total = float(mass[unit].sum()) or 1.0
-        known_mass = mass[known]
-        known_unit = unit[known]
-        cov = (known_mass[known_unit][:, None] * contains[known_unit]).sum(axis=0) / total
-        # best achievable score: every known term at saturation (tf -> inf) of BM25
-        best = float((qw * index.idf[np.asarray(tids)] * (K1 + 1.0)).sum()) or 1.0
-        rel = scores[top] / best
+        """Scale-free evidence for the shortlisted entries, and the calibrated confidence.
+
+        * strength: the BM25F score in units of "one query term that only this entry has,
+          at saturation" (idf of an unseen term x (k1 + 1)); it grows with the amount of
+          specific, shared content and does not depend on the size of the collection.
+        * word coverage: the share of the query's content words, weighted by how
+          informative each is in general Chinese, that the entry evidences (by characters,
+          sound or synonym).
+        """
         strength = scores[top] / (index.idf_unseen * (K1 + 1.0))
         wcov = self._word_coverage(index, q, tids, contains)
-        conf = self._calibrate(strength, wcov, rel)
-        return {"coverage": cov, "rel": rel, "strength": strength, "wcov": wcov, "confidence": conf}
+        return {"strength": strength, "wcov": wcov, "confidence": self._calibrate(strength, wcov)}
 
     @staticmethod
     def _word_coverage(index: _Index, q: _Query, tids: list[int], contains: np.ndarray) -> np.ndarray:
@@ -825,12 +788,14 @@ class Matcher:
         return num / den if den else np.zeros(n_docs)
 
     @staticmethod
-    def _calibrate(strength: np.ndarray, wcov: np.ndarray, rel: np.ndarray) -> np.ndarray:
-        x = 2.5 * np.log(np.maximum(strength, 1e-6) / 1.9) + 3.0 * (wcov - 0.5)
+    def _calibrate(strength: np.ndarray, wcov: np.ndarray) -> np.ndarray:
+        """Logistic in log-strength and word coverage: 0.5 at STRENGTH_REF with half the
+        query's informative words evidenced; each doubling of strength is worth ~1.7 logits."""
+        x = STRENGTH_SLOPE * np.log(np.maximum(strength, 1e-6) / STRENGTH_REF) + COVERAGE_SLOPE * (wcov - 0.5)
         return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
 
     def _why(self, index: _Index, d: int, q: _Query, limit: int = 5) -> tuple[str, ...]:
-        doc, pairs, kws = index.doc_view(d)
+        doc, kws = index.doc_view(d)
         qb, qp = q.bigrams, q.pinyin
         out: list[str] = []
 
