@@ -127,7 +127,7 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
     async def work(users) -> int:
         if args.action == "add":
             user = await users.add(args.telegram_id, args.role, args.unit, display_name=args.name,
-                                   seconded=args.seconded)
+                                   seconded=True if args.seconded else None)
             print(f"{user.telegram_id}\t{user.role}\t{user.unit_name or '-'}")
         elif args.action == "list":
             for user in await users.list():

@@ -50,12 +50,16 @@ class UserService:
         *,
         actor: int | None = None,
         display_name: str = "",
-        seconded: bool = False,
+        seconded: bool | None = None,
     ) -> User:
+        """Register or change a user; ``seconded=None`` keeps what the user had."""
         checked = _role(role)
         unit = await self.unit(unit_name) if unit_name else None
         if checked != "admin" and unit is None:
             raise UserError("users.unit_required")
+        if seconded is None:
+            existing = await self.storage.users.get(telegram_id)
+            seconded = existing.seconded if existing else False
         async with self.storage.transaction():
             user = await self.storage.users.upsert(
                 telegram_id, checked, unit.id if unit else None, display_name, seconded=seconded

@@ -10,6 +10,7 @@ def register_all(application: Application) -> None:
 
     common.register(application)
     admin_users.register(application)
+    admin_users.register_users(application)
     knowledge.register(application)
     selfcheck.register(application)
     filing_forms.register(application)

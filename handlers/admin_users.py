@@ -103,3 +103,53 @@ def register(app: Application) -> None:
         )
     )
     menu.register("invite", {"admin"})
+
+
+# -- /users: list, change role and unit, deactivate ---------------------------------------------
+async def users_command(update: Update, context: Ctx) -> None:
+    admin = await require(update, context, "admin")
+    if admin is None:
+        return
+    await answer_query(update)
+    args = context.args or []
+    service = context.services.users
+    try:
+        if args[:1] == ["role"] and len(args) >= 3 and args[1].isdigit():
+            unit = " ".join(args[3:]) or None
+            user = await service.add(int(args[1]), args[2].lower(), unit, actor=admin.telegram_id)
+            await reply(update, context, await t(update, context, "users.changed", id=user.telegram_id,
+                                                 role=await t(update, context, f"roles.{user.role}"),
+                                                 unit=user.unit_name or await t(update, context, "roles.none")))
+            return
+        if args[:1] == ["seconded"] and len(args) == 2 and args[1].isdigit():
+            user = await service.get(int(args[1]))
+            if user is None:
+                raise UserError("users.unknown", id=args[1])
+            await service.add(user.telegram_id, user.role, user.unit_name, actor=admin.telegram_id,
+                              display_name=user.display_name, seconded=not user.seconded)
+            await reply(update, context, await t(update, context, "users.seconded_on" if not user.seconded
+                                                 else "users.seconded_off", id=user.telegram_id))
+            return
+        if args[:1] == ["deactivate"] and len(args) == 2 and args[1].isdigit():
+            await service.deactivate(int(args[1]), actor=admin.telegram_id)
+            await reply(update, context, await t(update, context, "users.deactivated", id=args[1]))
+            return
+        if args:
+            await reply(update, context, await t(update, context, "users.usage"))
+            return
+    except UserError as exc:
+        await reply(update, context, await t(update, context, exc.key, **exc.values))
+        return
+    lines = [await t(update, context, "users.title")]
+    for user in await service.list():
+        lines.append(await t(update, context, "users.line", id=user.telegram_id, name=user.display_name or "-",
+                             role=await t(update, context, f"roles.{user.role}"), unit=user.unit_name or "-",
+                             state=await t(update, context, "users.active" if user.active else "users.inactive"),
+                             seconded=await t(update, context, "users.seconded_mark") if user.seconded else ""))
+    lines.append(await t(update, context, "users.usage"))
+    await reply(update, context, "\n".join(lines))
+
+
+def register_users(app: Application) -> None:
+    app.add_handler(CommandHandler("users", users_command))
+    menu.register("users", {"admin"}, users_command)

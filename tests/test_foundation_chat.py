@@ -94,3 +94,22 @@ async def test_nothing_the_bot_sent_was_refused_by_the_api(chat: LocalChat) -> N
     for text in ("/start", "/help", "/lang", "<script>alert(1)</script>", "&amp; & < >"):
         await chat.send(2, text)
     assert chat.api.refusals == []
+
+
+async def test_admin_manages_users_from_chat(chat: LocalChat) -> None:
+    await register(chat, 2, "cadre", "甲社区")
+    listing = texts(await chat.send(ADMIN, "/users"))
+    assert "2 · " in listing and "甲社区" in listing
+    assert "监督审核人" in texts(await chat.send(ADMIN, "/users role 2 supervisor 乙社区"))
+    user = await chat.services.users.get(2)
+    assert user.role == "supervisor" and user.unit_name == "乙社区"
+    assert "挂职干部" in texts(await chat.send(ADMIN, "/users seconded 2"))
+    assert (await chat.services.users.get(2)).seconded
+    await chat.send(ADMIN, "/users role 2 cadre 乙社区")
+    assert (await chat.services.users.get(2)).seconded  # a role change keeps the secondment
+    assert "已停用" in texts(await chat.send(ADMIN, "/users deactivate 2"))
+    assert "已停用" in texts(await chat.send(2, "/help"))
+    assert "无效" in texts(await chat.send(ADMIN, "/users role 2 boss 乙社区"))
+    assert "没有使用这项功能的权限" in texts(await chat.send(3, "/users")) or "还没有注册" in texts(await chat.send(3, "/users"))
+    actions = [e.action for e in await chat.services.storage.audit.all()]
+    assert actions.count("user.role") >= 3 and "user.deactivate" in actions
