@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.clearing import ClearingService
 from bot.config import Settings
 from bot.filing.lookback import LookbackService
 from bot.filing.service import FilingLimits, FilingService
@@ -30,6 +31,7 @@ class Services:
     kb_admin: KbAdmin
     filings: FilingService
     lookback: LookbackService
+    clearing: ClearingService
     _locales: dict[int, str] = field(default_factory=dict)
 
     @classmethod
@@ -59,6 +61,7 @@ class Services:
             notifier=notifier,
             filings=filings,
             lookback=LookbackService(filings),
+            clearing=ClearingService(storage, users, notifier, catalogue.t),
             knowledge=knowledge,
             limiter=RateLimiter(settings.rate_limit_per_minute),
             kb_admin=kb_admin,

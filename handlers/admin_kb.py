@@ -16,10 +16,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import kb_admin
+from bot import case_drafts, kb_admin
+from bot.filing.errors import FilingError
 from bot.kb_admin import KbAdminError, KbStateError, SectionDiff
 from handlers import menu
-from handlers.access import require, t
+from handlers import knowledge_views
+from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
 from handlers.conversations import end_others
@@ -225,7 +227,39 @@ async def edit_cancel(update: Update, context: Ctx) -> int:
     return ConversationHandler.END
 
 
+async def draft_case(update: Update, context: Ctx) -> None:
+    """/draftcase REF: a decided request becomes a staged guiding case, published only on confirmation."""
+    admin = await require(update, context, "admin")
+    if admin is None:
+        return
+    args = context.args or []
+    if len(args) != 1:
+        await reply(update, context, await t(update, context, "kbadmin.draft_usage"))
+        return
+    services = context.services
+    try:
+        filing = await services.filings.get(args[0], admin.telegram_id)
+    except FilingError as exc:
+        await reply(update, context, await t(update, context, exc.key, **exc.values))
+        return
+    if filing.kind != "request" or not filing.decision:
+        await reply(update, context, await t(update, context, "kbadmin.draft_not_decided", ref=filing.ref))
+        return
+    cadre = await services.users.get(filing.cadre_id)
+    snapshot = services.knowledge.current
+    draft = case_drafts.draft_from_filing(filing, snapshot.matcher, [cadre.display_name] if cadre else [],
+                                          await t(update, context, "kbadmin.lessons_placeholder"))
+    cases = [c for c in snapshot.kb.cases if c.id != draft.id] + [draft]
+    staged_id, changes = await services.kb_admin.stage(
+        admin.telegram_id, kb_admin.replace(snapshot.kb, "cases", cases), f"case from {filing.ref}")
+    loc = await locale(update, context)
+    await reply(update, context, await t(update, context, "kbadmin.draft_review", id=draft.id)
+                + "\n\n" + knowledge_views.case_full(services.catalogue, loc, draft))
+    await _show_diff(update, context, staged_id, changes)
+
+
 def register(app: Application) -> None:
+    app.add_handler(CommandHandler("draftcase", draft_case))
     app.add_handler(
         ConversationHandler(
             entry_points=[CommandHandler("kb", kb_command), CallbackQueryHandler(kb_command, pattern=r"^m:kb:")],

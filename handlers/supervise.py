@@ -291,6 +291,10 @@ async def typed(update: Update, context: Ctx) -> int:
         elif action == "decide":
             await service.decide(ref, user.telegram_id, pending["outcome"], text, pending["boundaries"],
                                  pending["distinctions"])
+        elif action == "clearnote":
+            cadre_id = int(ref)
+            await context.services.clearing.issue(user.telegram_id, cadre_id, text,
+                                                  await context.services.locale_for(cadre_id))
         elif action == "correct" and pending.get("step") == "reason":
             reason = states.clean_message(text, service.limits.text_max, "filing.error.reason_required")
             if len(reason) < service.limits.reason_min:
@@ -317,6 +321,20 @@ _RETRY_KEYS = frozenset({
     "filing.error.empty", "filing.error.too_long", "filing.error.garbage", "filing.error.message_required",
     "filing.error.reason_required", "filing.error.reason_too_short", "filing.error.clearing_note_required",
 })
+
+
+async def clear_name(update: Update, context: Ctx) -> int:
+    """/clear USER_ID: a report against this cadre was found untrue; record and tell them (澄清正名)."""
+    if await require(update, context, *SUPERVISORS) is None:
+        return ConversationHandler.END
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdigit() or await context.services.users.get(int(args[0])) is None:
+        await reply(update, context, await t(update, context, "sv.clear_usage"))
+        return ConversationHandler.END
+    end_others(context.application, update, "supervise")
+    context.user_data[_PENDING] = {"action": "clearnote", "ref": args[0]}
+    await reply(update, context, await t(update, context, "sv.type.clearnote", ref=args[0]))
+    return TYPING
 
 
 # -- look-back ----------------------------------------------------------------------------------
@@ -409,6 +427,7 @@ def register(app: Application) -> None:
                 CommandHandler("view", view_command),
                 CommandHandler("search", search),
                 CommandHandler("lookback", lookback),
+                CommandHandler("clear", clear_name),
                 CallbackQueryHandler(queue, pattern=r"^m:queue:"),
                 CallbackQueryHandler(lookback, pattern=r"^m:lookback:"),
                 CallbackQueryHandler(press, pattern=pattern("sv")),

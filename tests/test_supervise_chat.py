@@ -133,3 +133,41 @@ async def test_lookback_correction_with_clearing_note(chat: LocalChat) -> None:
     assert row[0] == "corrected"
     # The supervisor who decided cannot review their own decision.
     assert "没有分配给您" in texts(await chat.send(SUP, "/lookback")) or "没有" in texts(await chat.send(SUP, "/lookback"))
+
+
+async def test_decided_request_becomes_a_reviewed_draft_case(chat: LocalChat) -> None:
+    ref, (notice,) = await _filed(chat)
+    await chat.services.users.add(CADRE, "cadre", "甲社区", display_name="王小明")
+    await chat.press(SUP, notice, f"sv:acc:{ref}")
+    assert "还没有认定" in texts(await chat.send(ADMIN, f"/draftcase {ref}"))
+    view = await chat.send(SUP, f"/view {ref}")
+    start = await chat.press(SUP, view[0], f"sv:dec:{ref}")
+    form = await chat.press(SUP, start[-1], "dc:o:tolerated")
+    await chat.press(SUP, form[-1], "dc:ok:")
+    await chat.send(SUP, "王小明出于公心应急采购，无利益输送，予以容错。联系电话13812345678。")
+    draft = await chat.send(ADMIN, f"/draftcase {ref}")
+    out = texts(draft)
+    assert "案例草稿" in out and "予以容错" in out
+    assert "王小明" not in out and "13812345678" not in out and "王某" in out
+    assert "没有使用这项功能的权限" in texts(await chat.send(SUP, f"/draftcase {ref}"))
+    before = chat.services.knowledge.current.version
+    await chat.press_label(ADMIN, draft[-1], "确认应用")
+    case_id = "C-" + ref.replace("-", "")
+    case = chat.services.knowledge.current.kb.case(case_id)
+    assert case is not None and case.outcome == "tolerated"
+    assert chat.services.knowledge.current.version > before
+
+
+async def test_clearing_note_for_an_untrue_report(chat: LocalChat) -> None:
+    await _filed(chat)
+    assert "用法" in texts(await chat.send(SUP, "/clear abc"))
+    asked = await chat.send(SUP, f"/clear {CADRE}")
+    assert "澄清说明" in texts(asked)
+    done = await chat.send(SUP, "经核查，关于该同志违规发放物资的举报不属实。")
+    assert "已为用户" in texts(done, SUP)
+    assert "举报不属实" in texts(done, CADRE)
+    refused = await chat.send(FOREIGN, f"/clear {CADRE}")
+    refused += await chat.send(FOREIGN, "另一个单位的人不能替他澄清。")
+    assert "没有找到" in texts(refused, FOREIGN)
+    rows = await chat.services.storage.db.fetchall("SELECT cadre_id FROM clearing_notes")
+    assert [r[0] for r in rows] == [CADRE]

@@ -7,6 +7,7 @@ from pathlib import Path
 from storage.db import Database
 from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.filings import SqliteFilings
+from storage.sqlite.clearing_notes import SqliteClearingNotes
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.kb_versions import SqliteKbVersions
 from storage.sqlite.outbox import SqliteOutbox
@@ -27,6 +28,7 @@ class SqliteStorage:
         self.outbox = SqliteOutbox(db)
         self.audit = SqliteAudit(db)
         self.kb_versions = SqliteKbVersions(db)
+        self.clearing_notes = SqliteClearingNotes(db)
         self.filings = SqliteFilings(db)
 
     @classmethod

@@ -1,0 +1,66 @@
+"""A decided tolerance request becomes a draft guiding case: fields pre-filled, names removed.
+
+The draft is staged like any knowledge-base change, so an admin reviews the diff (and can edit
+fields with /kb edit once it is published) before cadres ever see it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jieba.analyse
+
+from knowledge.matcher import Matcher
+from knowledge.models import GuidingCase
+from storage.records_filings import Filing
+
+_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+_NUMBER_WORD = re.compile(r"[\d零一二三四五六七八九十百千万两]")
+
+
+def anonymise(text: str, names: list[str]) -> str:
+    text = _PHONE.sub("【电话】", text)
+    text = _ID_NUMBER.sub("【证件号】", text)
+    for name in sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True):
+        text = text.replace(name, f"{name[0]}某")
+    return text
+
+
+def keywords(text: str, matcher: Matcher) -> list[str]:
+    """Terms other cases already use for this kind of situation first, then the text's own."""
+    found: list[str] = []
+    for hit in matcher.related_cases(text, k=5).hits:
+        for word in hit.why:
+            if word in text and word not in found:
+                found.append(word)
+    for word in jieba.analyse.extract_tags(text, topK=12):
+        if len(word) >= 2 and not _NUMBER_WORD.search(word) and word not in found:
+            found.append(word)
+    return (found + ["应急处置", "容错认定", "社区工作"])[:6] if len(found) < 3 else found[:6]
+
+
+def draft_from_filing(filing: Filing, matcher: Matcher, names: list[str], lessons_placeholder: str) -> GuidingCase:
+    body = filing.body
+    decision = filing.decision or {}
+
+    def clean(key: str) -> str:
+        return anonymise(str(body.get(key) or "").strip(), names) or "—"
+
+    what = clean("what_happened")
+    title = what.split("\n", 1)[0]
+    title = title if len(title) <= 30 else title[:29] + "…"
+    return GuidingCase(
+        id="C-" + re.sub(r"[^A-Za-z0-9]", "", filing.ref),
+        title=title,
+        background=f"{what}\n（{clean('when_where')}）",
+        keywords=keywords(what + "\n" + clean("consequences"), matcher),
+        error_elements=clean("consequences"),
+        causes=clean("motive"),
+        handling=anonymise(str(decision.get("reason") or "—"), names),
+        outcome=decision.get("outcome", "not_tolerated"),
+        boundaries=decision.get("boundaries") or {"law": True, "org_interest": True, "others_rights": True},
+        distinctions=decision.get("distinctions") or [],
+        measures=clean("remedy"),
+        lessons=lessons_placeholder,
+    )
