@@ -60,7 +60,7 @@ def synthetic_cases(n: int, source: Sequence[GuidingCase], seed: int = 7) -> lis
 
 
 def synthetic_queries(cases: Sequence[GuidingCase], n: int, seed: int = 7) -> list[tuple[str, str]]:
-    """(query, source case id): fragments of title + background, lightly rewritten."""
+    """(query, fragment): fragments of a case's title or background, lightly rewritten."""
     rng = random.Random(seed + 1)
     out: list[tuple[str, str]] = []
     for _ in range(n):
@@ -72,10 +72,11 @@ def synthetic_queries(cases: Sequence[GuidingCase], n: int, seed: int = 7) -> li
         else:
             a = rng.randrange(max(1, len(bg) - 40))
             q = bg[a : a + rng.randint(12, 60)]
-            if style > 0.8 and len(q) > 6:
-                j = rng.randrange(len(q))
-                q = q[:j] + q[j + 1 :]  # a dropped character
-        out.append((q + rng.choice(["", "，会被追责吗", "，能容错吗", "，这种怎么处理"]), c.id))
+        fragment = q
+        if style > 0.8 and len(q) > 6:
+            j = rng.randrange(len(q))
+            q = q[:j] + q[j + 1 :]  # a dropped character
+        out.append((q + rng.choice(["", "，会被追责吗", "，能容错吗", "，这种怎么处理"]), fragment))
     return out
 
 
@@ -109,17 +110,19 @@ def run_bench(
     matcher = Matcher.build(cases)
     build_s = time.perf_counter() - t0
 
+    by_id = {c.id: c for c in cases}
     lat: list[float] = []
     found = 0
-    for q, cid in qs:
+    for q, fragment in qs:
         t = time.perf_counter()
         res = matcher.match_cases(q, k=3)
         lat.append((time.perf_counter() - t) * 1000.0)
-        found += any(h.id == cid for h in res.hits)
+        # many synthetic cases share each sentence: a hit is right if it contains the fragment
+        found += any(fragment in by_id[h.id].title or fragment in by_id[h.id].background for h in res.hits)
 
     texts = ["\n".join([c.title, " ".join(c.keywords), c.background, c.error_elements]) for c in cases]
     base_lat: list[float] = []
-    for q, _cid in qs[:baseline_queries]:
+    for q, _fragment in qs[:baseline_queries]:
         t = time.perf_counter()
         process.extract(q, texts, scorer=fuzz.WRatio, limit=3)
         base_lat.append((time.perf_counter() - t) * 1000.0)
@@ -131,7 +134,7 @@ def run_bench(
         gc.collect()
         tracemalloc.start()
         m2 = Matcher.build(cases)
-        for q, _cid in qs[:20]:
+        for q, _fragment in qs[:20]:
             m2.match_cases(q, k=3)
         _cur, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -151,7 +154,7 @@ def run_bench(
         "speedup_p95": round(bp95 / p95, 1) if p95 > 0 else None,
         "queries": len(qs),
         "baseline_queries": len(base_lat),
-        "source_in_top3": round(found / len(qs), 3) if qs else None,
+        "fragment_in_top3": round(found / len(qs), 3) if qs else None,
     }
 
 
