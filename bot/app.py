@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, ContextTypes, Defaults
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.persistence import SqlitePersistence
 from bot.services import Services
 from handlers import register_all
 from handlers.notify_buttons import make_markup
 from handlers.context import Ctx
+
+# Our conversations mix commands, text and buttons on purpose; their state is tracked per user,
+# not per message, so PTB's per_message advice does not apply.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 OFFLINE_TOKEN = "0:offline-local-bot-api"  # never valid at Telegram: offline mode cannot leak to it
 

@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", help="chat with the bot in this terminal, offline")
     console.add_argument("--as", dest="as_user", type=int, help="Telegram user id to type as")
+    console.add_argument("--demo", action="store_true", help="add demo users: admin 1, supervisor 2, cadre 3")
 
     users = sub.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="register a user directly")
@@ -103,7 +104,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import run_console
 
-    await run_console(settings, args.as_user)
+    await run_console(settings, args.as_user, demo=args.demo)
     return 0
 
 

@@ -22,6 +22,13 @@ HELP = (
     "/as USER_ID switches user; /file PATH sends a document; /quit exits."
 )
 
+NO_USERS_HINT = (
+    "console: nobody is registered yet. Try `cadrebot console --demo` (an admin 1, a supervisor 2 and a"
+    " seconded cadre 3 in 示例街道示例社区), or add users with `cadrebot users add`."
+)
+DEMO_UNIT = "示例街道示例社区"
+DEMO_USERS = ((1, "admin", None, "管理员"), (2, "supervisor", DEMO_UNIT, "监督审核人"), (3, "cadre", DEMO_UNIT, "社区干部"))
+
 
 class Console:
     def __init__(self, chat: LocalChat, user_id: int, out: TextIO) -> None:
@@ -85,16 +92,23 @@ class Console:
 
 
 async def run_console(settings: Settings, user_id: int | None = None, stdin: TextIO | None = None,
-                      out: TextIO | None = None) -> None:
+                      out: TextIO | None = None, demo: bool = False) -> None:
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     chat = await LocalChat.start(settings)
+    if demo:
+        for telegram_id, role, unit, name in DEMO_USERS:
+            if await chat.services.users.get(telegram_id) is None:
+                await chat.services.users.add(telegram_id, role, unit, display_name=name, seconded=role == "cadre")
+        user_id = user_id if user_id is not None else 3
     user = user_id if user_id is not None else (settings.admin_ids[0] if settings.admin_ids else 1)
     console = Console(chat, user, out)
     interactive = stdin.isatty()
     if interactive:
         print(HELP, file=out)
         print(f"console: typing as user {user}", file=out)
+        if not await chat.services.users.list():
+            print(NO_USERS_HINT, file=out)
     try:
         while True:
             if interactive:

@@ -76,3 +76,14 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("CADREBOT_LOCALE=en\n", encoding="utf-8")
     result = cadrebot(tmp_path, "console", stdin="/start\n")
     assert "fault-tolerance assistant" in result.stdout
+
+
+def test_demo_console_files_a_preregistration_end_to_end(tmp_path: Path) -> None:
+    script = "/report\n紧急租用抽水泵\n暴雨积水进楼\n约三千元\n!4\n"
+    result = cadrebot(tmp_path, "console", "--demo", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "请核对您的报备" in result.stdout
+    assert "[4] 📨 确认提交" in result.stdout
+    assert "bot → 2:" in result.stdout and "紧急租用抽水泵" in result.stdout.split("bot → 2:")[1]
+    assert "PR-" in result.stdout
+    assert "Warning" not in result.stderr
