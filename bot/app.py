@@ -9,6 +9,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Callba
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot.i18n import LOCALES
 from bot.persistence import SqlitePersistence
 from bot.services import Services
 from handlers import register_all
@@ -21,12 +22,9 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTB
 
 OFFLINE_TOKEN = "0:offline-local-bot-api"  # never valid at Telegram: offline mode cannot leak to it
 
-COMMANDS = [
-    ("start", "开始 / 注册"),
-    ("help", "菜单与帮助"),
-    ("cancel", "取消当前操作"),
-    ("lang", "切换语言 Language"),
-]
+# Shown in Telegram's command menu; descriptions come from the catalogue (commands.<name>).
+COMMANDS = ("start", "help", "cases", "ask", "check", "apply", "report", "feedback", "my", "resume",
+            "boundaries", "queue", "lookback", "cancel", "lang")
 
 
 def build_application(
@@ -69,7 +67,11 @@ DRAFT_REMINDERS_S = 600
 async def _post_init(application: Application) -> None:
     services: Services = application.bot_data["services"]
     services.notifier.start(application.bot)
-    await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+    for locale in LOCALES:
+        commands = [BotCommand(c, services.catalogue.raw(locale, f"commands.{c}")) for c in COMMANDS]
+        # The default list is the deployment's language; the other one is offered by Telegram client language.
+        language = None if locale == services.settings.locale else locale
+        await application.bot.set_my_commands(commands, language_code=language)
     if application.job_queue:
         # `cadrebot kb import` runs in another process; the bot picks its version up without a restart.
         jobs = application.job_queue
