@@ -39,11 +39,11 @@ def main() -> None:
     data = ROOT / "tests" / "data"
     sections.append(("Matching quality, dev set", "cadrebot eval-match tests/data/dev_cases.json tests/data/dev_queries.jsonl",
                      _cadrebot("eval-match", str(data / "dev_cases.json"), str(data / "dev_queries.jsonl"))))
-    heldout = data / "heldout"
-    if (heldout / "cases.json").exists():
-        sections.append(("Matching quality, held-out set (another crisis domain)",
-                         "cadrebot eval-match tests/data/heldout/cases.json tests/data/heldout/queries.jsonl",
-                         _cadrebot("eval-match", str(heldout / "cases.json"), str(heldout / "queries.jsonl"))))
+    for cases in sorted((data / "heldout").glob("*_cases.json")):
+        queries = cases.with_name(cases.name.replace("_cases.json", "_queries.jsonl"))
+        rel = f"tests/data/heldout/{cases.name} tests/data/heldout/{queries.name}"
+        sections.append((f"Matching quality, held-out set {cases.stem} (another crisis domain)",
+                         f"cadrebot eval-match {rel}", _cadrebot("eval-match", str(cases), str(queries))))
     for n in (10_000, 100_000):
         sections.append((f"Matching speed, {n:,} cases", f"cadrebot bench-match --cases {n}",
                          _cadrebot("bench-match", "--cases", str(n))))
