@@ -1,6 +1,6 @@
 """Measure case matching on a case file + query file (see ``CASE_FORMAT.md``).
 
-    python -m knowledge.evaluation CASES.json QUERIES.jsonl [--details]
+python -m knowledge.evaluation CASES.json QUERIES.jsonl [--details]
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ import yaml
 from knowledge import normalize as nz
 from knowledge.models import FaqEntry, GuidingCase, PolicyArticle
 
-__all__ = ["Hit", "Matcher", "MatchResult"]
+__all__ = ["Hit", "MatchResult", "Matcher"]
 
 Kind = Literal["case", "faq", "article"]
 
@@ -82,8 +82,9 @@ ARTICLE_FIELDS: tuple[tuple[str, float], ...] = (
 STRENGTH_REF = 1.9
 STRENGTH_SLOPE = 2.5
 COVERAGE_SLOPE = 3.0
+SHARE_SLOPE = 1.0
 CONF_THRESHOLD = 0.5
-AMBIGUITY_MARGIN = 0.08  # confident, but runner-up's confidence within this of the top one
+AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
 SHORTLIST = 12
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
@@ -659,7 +660,7 @@ class Matcher:
         lexicon: Lexicon | None = None,
     ) -> Matcher:
         lex = lexicon or default_lexicon()
-        nz.load_stopwords()
+        nz.warm_up()
         cases = list(cases)
         ci = _Index(cases, ["case"] * len(cases), [CASE_FIELDS] * len(cases), lex)
         ans_items: list[object] = [*faq, *articles]
@@ -730,10 +731,10 @@ class Matcher:
         if len(top) == 0:
             return _EMPTY
         contains = index.contains(tids, top)
-        conf = self._features(index, q, tids, scores, top, contains)["confidence"]
+        feats = self._features(index, q, tids, scores, top, contains)
         # the shortlist (by BM25F) is re-ranked by the calibrated confidence
-        order = np.argsort(-conf, kind="stable")
-        top, conf = top[order], conf[order]
+        order = np.argsort(-feats["logit"], kind="stable")
+        top, conf, logit = top[order], feats["confidence"][order], feats["logit"][order]
         hits = []
         for rank, d in enumerate(top[:k]):
             d = int(d)
@@ -747,7 +748,10 @@ class Matcher:
                 )
             )
         confident = bool(conf[0] >= CONF_THRESHOLD)
-        ambiguous = bool(confident and len(conf) > 1 and conf[0] - conf[1] < AMBIGUITY_MARGIN)
+        # margin rule on the evidence (logits), not on probabilities that saturate near 1
+        ambiguous = bool(
+            confident and len(conf) > 1 and conf[1] >= CONF_THRESHOLD and logit[0] - logit[1] < AMBIGUITY_MARGIN
+        )
         return MatchResult(hits=tuple(hits), confident=confident, ambiguous=ambiguous)
 
     def _features(
@@ -764,7 +768,9 @@ class Matcher:
         """
         strength = scores[top] / (index.idf_unseen * (K1 + 1.0))
         wcov = self._word_coverage(index, q, tids, contains)
-        return {"strength": strength, "wcov": wcov, "confidence": self._calibrate(strength, wcov)}
+        logit = self._calibrate(strength, wcov, scores[top] / max(float(scores[top].max()), 1e-9))
+        conf = 1.0 / (1.0 + np.exp(-logit))
+        return {"strength": strength, "wcov": wcov, "logit": logit, "confidence": conf}
 
     @staticmethod
     def _word_coverage(index: _Index, q: _Query, tids: list[int], contains: np.ndarray) -> np.ndarray:
@@ -788,11 +794,17 @@ class Matcher:
         return num / den if den else np.zeros(n_docs)
 
     @staticmethod
-    def _calibrate(strength: np.ndarray, wcov: np.ndarray) -> np.ndarray:
-        """Logistic in log-strength and word coverage: 0.5 at STRENGTH_REF with half the
-        query's informative words evidenced; each doubling of strength is worth ~1.7 logits."""
-        x = STRENGTH_SLOPE * np.log(np.maximum(strength, 1e-6) / STRENGTH_REF) + COVERAGE_SLOPE * (wcov - 0.5)
-        return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+    def _calibrate(strength: np.ndarray, wcov: np.ndarray, share: np.ndarray) -> np.ndarray:
+        """Logit of the confidence, linear in log-strength and word coverage: 0.5 at STRENGTH_REF with half the
+        query's informative words evidenced; each doubling of strength is worth ~1.7 logits.
+        ``share`` (score / best score of the query) discounts the runners-up, so a long text
+        that touches many entries a little does not make all of them "certain"."""
+        x = (
+            STRENGTH_SLOPE * np.log(np.maximum(strength, 1e-6) / STRENGTH_REF)
+            + COVERAGE_SLOPE * (wcov - 0.5)
+            + SHARE_SLOPE * np.log(np.maximum(share, 1e-6))
+        )
+        return np.clip(x, -30.0, 30.0)
 
     def _why(self, index: _Index, d: int, q: _Query, limit: int = 5) -> tuple[str, ...]:
         doc, kws = index.doc_view(d)

@@ -20,7 +20,7 @@ import functools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -36,11 +36,11 @@ __all__ = [
     "normalize_many",
     "pinyin_bigrams",
     "pinyin_key",
+    "segment",
     "segments",
     "to_simplified",
     "token_runs",
-    "segment",
-    "add_words",
+    "warm_up",
     "words",
 ]
 
@@ -263,18 +263,13 @@ def _jieba():
     return jieba
 
 
-def add_words(terms: Iterable[str]) -> None:
-    """Teach jieba domain words (lexicon terms, case keywords) so they stay whole."""
-    jb = _jieba()
-    with _jieba_lock:
-        for t in terms:
-            t = normalize(t).replace(" ", "")
-            if len(t) >= 2 and t not in _added_words:
-                _added_words.add(t)
-                jb.add_word(t, freq=max(jb.get_FREQ(t) or 0, 2000))
-
-
-_added_words: set[str] = set()
+def warm_up() -> None:
+    """Load the lazy resources (jieba dictionary, OpenCC, pypinyin, stopwords) now, so the
+    first query does not pay for them."""
+    _jieba()
+    to_simplified("預熱")
+    char_readings("预")
+    load_stopwords()
 
 
 @functools.lru_cache(maxsize=4)

@@ -295,8 +295,9 @@ def test_classify(full: Matcher, queries) -> None:
 
 
 def test_no_dev_ids_or_queries_in_the_matcher() -> None:
-    src = (Path(__file__).parents[1] / "knowledge" / "matcher.py").read_text(encoding="utf-8")
-    lex = "".join(p.read_text(encoding="utf-8") for p in (Path(__file__).parents[1] / "knowledge" / "lexicon").glob("*"))
+    knowledge = Path(__file__).parents[1] / "knowledge"
+    src = (knowledge / "matcher.py").read_text(encoding="utf-8")
+    lex = "".join(p.read_text(encoding="utf-8") for p in (knowledge / "lexicon").glob("*"))
     for line in DEV_QUERIES.read_text(encoding="utf-8").splitlines():
         q = json.loads(line)["query"]
         assert q not in src and q not in lex
