@@ -48,7 +48,7 @@ from bot.local_chat import LocalChat
 from knowledge.matcher import Hit, Kind, MatchResult
 from knowledge.models import FaqEntry, GuidingCase, KnowledgeBase, PolicyArticle
 
-__all__ = ["NaiveMatcher", "run_load", "add_parser", "command"]
+__all__ = ["NaiveMatcher", "add_parser", "command", "run_load"]
 
 ADMIN = 1
 FIRST_USER = 10_000
@@ -65,7 +65,7 @@ _MAX_SAMPLES = 8
 class NaiveMatcher:
     """Same API as :class:`knowledge.matcher.Matcher`, answering by a full WRatio scan."""
 
-    CONFIDENT = 70.0  # WRatio score (0..100) for a hit to count as confident
+    CONFIDENT = 50.0  # WRatio score (0..100); an exact fragment of a long text scores 60 (scaled partial ratio)
     AMBIGUITY = 2.0
 
     def __init__(self, cases: Sequence[GuidingCase], faq: Sequence[FaqEntry], articles: Sequence[PolicyArticle]):
@@ -77,8 +77,13 @@ class NaiveMatcher:
         ] + [(a.id, "article", "\n".join([a.title, a.summary, " ".join(a.keywords), a.body])) for a in articles]
 
     @classmethod
-    def build(cls, cases: Sequence[GuidingCase], faq: Sequence[FaqEntry] = (),
-              articles: Sequence[PolicyArticle] = (), lexicon: object = None) -> NaiveMatcher:
+    def build(
+        cls,
+        cases: Sequence[GuidingCase],
+        faq: Sequence[FaqEntry] = (),
+        articles: Sequence[PolicyArticle] = (),
+        lexicon: object = None,
+    ) -> NaiveMatcher:
         return cls(cases, faq, articles)
 
     def index_bytes(self) -> int:
@@ -105,8 +110,10 @@ class NaiveMatcher:
         if not entries or k <= 0 or not isinstance(text, str) or not text.strip():
             return MatchResult(hits=(), confident=False, ambiguous=False)
         found = process.extract(text, [t for _, _, t in entries], scorer=fuzz.WRatio, limit=k)
-        hits = tuple(Hit(id=entries[i][0], kind=entries[i][1], score=float(s), confidence=float(s) / 100.0, why=())
-                     for _, s, i in found)
+        hits = tuple(
+            Hit(id=entries[i][0], kind=entries[i][1], score=float(s), confidence=float(s) / 100.0, why=())
+            for _, s, i in found
+        )
         confident = bool(hits) and hits[0].score >= cls.CONFIDENT
         ambiguous = confident and len(hits) > 1 and hits[0].score - hits[1].score < cls.AMBIGUITY
         return MatchResult(hits=hits, confident=confident, ambiguous=ambiguous)
@@ -203,8 +210,14 @@ class _TimeUp(Exception):
 _SUFFIXES = ("", "", "，会被追责吗", "，能容错吗", "，这种怎么处理", "，怎么办", "？")
 _CHATTER = ("你好", "谢谢", "明天食堂几点开饭", "这个机器人能干什么", "好的收到", "在吗")
 _HOMOPHONES = {"容": "荣", "错": "措", "是": "事", "的": "得", "在": "再", "做": "作", "已": "以", "情": "清"}
-_WHEN_WHERE = ("3月5日晚，某小区", "上周六上午，社区服务中心", "7月台风期间，安置点", "去年12月，街道办",
-               "昨天下午，老旧小区改造工地", "春节前，辖区菜市场")
+_WHEN_WHERE = (
+    "3月5日晚，某小区",
+    "上周六上午，社区服务中心",
+    "7月台风期间，安置点",
+    "去年12月，街道办",
+    "昨天下午，老旧小区改造工地",
+    "春节前，辖区菜市场",
+)
 _REASONS = {
     "tolerated": "出于公心应急处置，程序事后已补齐，无利益输送，予以容错。",
     "partially_tolerated": "出于公心应急采购，但价格未比对，部分容错并要求完善流程。",
@@ -219,14 +232,14 @@ def _noisy(text: str, rng: random.Random) -> str:
     i = rng.randrange(len(text))
     style = rng.random()
     if style < 0.3:
-        return text[:i] + text[i + 1:]  # a dropped character
+        return text[:i] + text[i + 1 :]  # a dropped character
     if style < 0.5:
         return text[:i] + text[i] + text[i:]  # a doubled one
     if style < 0.7 and i + 1 < len(text):
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]  # two swapped
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]  # two swapped
     for j, ch in enumerate(text):  # a homophone typed by the IME
         if ch in _HOMOPHONES and rng.random() < 0.5:
-            return text[:j] + _HOMOPHONES[ch] + text[j + 1:]
+            return text[:j] + _HOMOPHONES[ch] + text[j + 1 :]
     return text
 
 
@@ -256,7 +269,7 @@ class _Texts:
         else:
             bg = case.background
             a = rng.randrange(max(1, len(bg) - 40))
-            text = bg[a: a + rng.randint(15, 70)]
+            text = bg[a : a + rng.randint(15, 70)]
         return _noisy(text, rng) + rng.choice(_SUFFIXES)
 
     def filing(self, rng: random.Random) -> list[str]:
@@ -282,8 +295,17 @@ def _button(messages: Iterable[SentMessage], prefix: str) -> tuple[SentMessage, 
 
 
 class _Sim:
-    def __init__(self, chat: LocalChat, kb: KnowledgeBase, *, seed: int, think_s: float, deadline: float,
-                 concurrency: int, stats: _Stats) -> None:
+    def __init__(
+        self,
+        chat: LocalChat,
+        kb: KnowledgeBase,
+        *,
+        seed: int,
+        think_s: float,
+        deadline: float,
+        concurrency: int,
+        stats: _Stats,
+    ) -> None:
         self.chat = chat
         self.texts = _Texts(kb)
         self.seed = seed
@@ -309,8 +331,9 @@ class _Sim:
                 out = await feed()
             except Exception as exc:  # the Application let an exception through
                 out = []
-                self.stats.error("exception", f"{action} by {user}: " + "".join(
-                    traceback.format_exception(exc)).strip()[-1500:])
+                self.stats.error(
+                    "exception", f"{action} by {user}: " + "".join(traceback.format_exception(exc)).strip()[-1500:]
+                )
             done = time.perf_counter()
         ms = (done - start) * 1000.0
         self.stats.latencies.append(ms)
@@ -416,8 +439,9 @@ class _Sim:
                 else:
                     self.missing("submit", user, replies)
                 return
-            if (found := _button(replies, "fm:tk:")) and not any("☑" in label for m in replies[-1:]
-                                                                 for label, _ in m.buttons):
+            if (found := _button(replies, "fm:tk:")) and not any(
+                "☑" in label for m in replies[-1:] for label, _ in m.buttons
+            ):
                 replies = await self.press(user, "apply_case", *found)
                 continue
             for prefix in ("fm:done:", "fm:yes:"):
@@ -440,8 +464,9 @@ class _Sim:
             for _round in range(60):
                 await self.think(rng, 3.0)
                 queue = await self.send(user, "queue", "/queue")
-                refs = [r for r in dict.fromkeys(_REF.findall("\n".join(m.plain for m in queue)))
-                        if r not in self.claimed]
+                refs = [
+                    r for r in dict.fromkeys(_REF.findall("\n".join(m.plain for m in queue))) if r not in self.claimed
+                ]
                 if refs:
                     self.claimed.add(refs[0])
                     await self._review(user, rng, refs[0])
@@ -485,6 +510,17 @@ class _Sim:
 # --------------------------------------------------------------------------- one run
 
 
+def _remove_db(db_path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(str(db_path) + suffix).unlink()
+
+
+def _db_bytes(db_path: Path) -> int:
+    """The database file and its write-ahead log, as they are on disk after the run."""
+    return sum(p.stat().st_size for p in (db_path, Path(str(db_path) + "-wal")) if p.exists())
+
+
 async def run_load(
     users: int,
     minutes: float,
@@ -508,11 +544,15 @@ async def run_load(
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / ("baseline.sqlite3" if baseline else "cadrebot.sqlite3")
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        with contextlib.suppress(FileNotFoundError):
-            Path(str(db_path) + suffix).unlink()
-    settings = Settings(_env_file=None, telegram_token=None, db_path=db_path,  # type: ignore[call-arg]
-                        admin_ids=[ADMIN], locale=locale, rate_limit_per_minute=100_000)
+    _remove_db(db_path)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=None,
+        db_path=db_path,
+        admin_ids=[ADMIN],
+        locale=locale,
+        rate_limit_per_minute=100_000,
+    )
     kb = knowledge.current.kb if knowledge else KnowledgeService.bundled().current.kb
     service = _knowledge(kb, knowledge, baseline)
 
@@ -537,8 +577,15 @@ async def run_load(
 
         start_refusals = len(chat.api.refusals)
         logging.getLogger().addHandler(errors_log)
-        sim = _Sim(chat, kb, seed=seed, think_s=think_s, deadline=time.monotonic() + minutes * 60,
-                   concurrency=concurrency, stats=stats)
+        sim = _Sim(
+            chat,
+            kb,
+            seed=seed,
+            think_s=think_s,
+            deadline=time.monotonic() + minutes * 60,
+            concurrency=concurrency,
+            stats=stats,
+        )
         for _uid, role, unit in roles:
             if role == "cadre":
                 sim.cadres_left[unit] += 1
@@ -554,8 +601,10 @@ async def run_load(
 
         sampler = asyncio.create_task(sample())
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        tasks = [asyncio.create_task(sim.cadre(uid, unit) if role == "cadre" else sim.supervisor(uid, unit))
-                 for uid, role, unit in roles]
+        tasks = [
+            asyncio.create_task(sim.cadre(uid, unit) if role == "cadre" else sim.supervisor(uid, unit))
+            for uid, role, unit in roles
+        ]
         await asyncio.gather(*tasks)
         await chat.settle()
         wall = time.perf_counter() - wall0
@@ -573,7 +622,7 @@ async def run_load(
             stats.error("logged", record.getMessage()[-1500:])
         elif len(stats.samples) < _MAX_SAMPLES:
             stats.samples.append("traceback: " + record.getMessage()[-1500:])
-    db_bytes = sum(Path(str(db_path) + s).stat().st_size for s in ("", "-wal") if Path(str(db_path) + s).exists())
+    db_bytes = _db_bytes(db_path)
     lat = stats.latencies
     figures = {
         "users": users,
@@ -615,8 +664,13 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     parser = sub.add_parser("bench-load", help="load benchmark: simulated users drive the real bot offline")
     parser.add_argument("--users", type=int, default=1000, help="simulated users (default 1000)")
     parser.add_argument("--minutes", type=float, default=3.0, help="wall time of each run (default 3)")
-    parser.add_argument("--think", type=float, default=10.0, dest="think_s",
-                        help="a user's mean pause before typing, seconds (default 10)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=10.0,
+        dest="think_s",
+        help="a user's mean pause before typing, seconds (default 10)",
+    )
     parser.add_argument("--concurrency", type=int, default=50, help="updates in flight at most (default 50)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-baseline", action="store_true", help="skip the run with the naive matcher")
@@ -625,14 +679,16 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def _summary(title: str, f: dict) -> str:
-    lines = [f"{title}: {f['users']} users, {f['updates']} updates in {f['wall_s']} s "
-             f"({f['updates_per_s']}/s), think {f['think_s']} s, matcher: {f['matcher']}",
-             f"  latency p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms; "
-             f"p95 wait for a slot {f['p95_wait_ms']} ms",
-             f"  cpu {f['cpu_ms_per_update']} ms/update ({f['cpu_share']:.0%} of one core), "
-             f"peak RSS {f['peak_mb']} MB (start {f['rss_start_mb']} MB), db {f['db_mb']} MB",
-             f"  filed {f['filed']}, decided {f['decided']}, errors {f['errors']} {f['error_kinds'] or ''}",
-             "  p95 by action: " + ", ".join(f"{a} {v}" for a, v in f["p95_by_action_ms"].items())]
+    lines = [
+        f"{title}: {f['users']} users, {f['updates']} updates in {f['wall_s']} s "
+        f"({f['updates_per_s']}/s), think {f['think_s']} s, matcher: {f['matcher']}",
+        f"  latency p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms; "
+        f"p95 wait for a slot {f['p95_wait_ms']} ms",
+        f"  cpu {f['cpu_ms_per_update']} ms/update ({f['cpu_share']:.0%} of one core), "
+        f"peak RSS {f['peak_mb']} MB (start {f['rss_start_mb']} MB), db {f['db_mb']} MB",
+        f"  filed {f['filed']}, decided {f['decided']}, errors {f['errors']} {f['error_kinds'] or ''}",
+        "  p95 by action: " + ", ".join(f"{a} {v}" for a, v in f["p95_by_action_ms"].items()),
+    ]
     lines += [f"  ! {s}" for s in f["error_samples"]]
     return "\n".join(lines)
 
@@ -648,8 +704,9 @@ async def command(settings: Settings, args: argparse.Namespace) -> int:
         base = None
         if not args.no_baseline:
             gc.collect()
-            base = await run_load(args.users, args.minutes, workdir=workdir, knowledge=knowledge, baseline=True,
-                                  **options)
+            base = await run_load(
+                args.users, args.minutes, workdir=workdir, knowledge=knowledge, baseline=True, **options
+            )
             print(_summary("baseline", base), file=sys.stderr, flush=True)
     keys = ("users", "updates", "updates_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "peak_mb", "db_mb")
     line: dict[str, Any] = {k: ours[k] for k in keys}
