@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -20,6 +21,26 @@ def _cadrebot(*args: str) -> dict:
     result = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=ROOT,
                             check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+LOAD_USERS = 1000
+LOAD_MINUTES = 2.0
+
+
+def _bench_load(users: int, minutes: float) -> dict:
+    """``cadrebot bench-load`` pinned to one core where ``taskset`` exists; it exits 1 when it saw errors,
+    which are in its figures, so the exit code does not stop the other sections."""
+    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    options = ["--users", str(users), "--minutes", str(minutes)]
+    result = subprocess.run([*pin, sys.executable, "-m", "bot.cli", "bench-load", *options], capture_output=True,
+                            text=True, cwd=ROOT, check=False)
+    if result.returncode == 2 and "invalid choice" in result.stderr:  # the subcommand is not wired into the CLI yet
+        result = subprocess.run([*pin, sys.executable, "-m", "bot.bench_load", *options], capture_output=True,
+                                text=True, cwd=ROOT, check=False)
+    lines = result.stdout.strip().splitlines()
+    if not lines:
+        raise RuntimeError(f"bench-load printed no figures:\n{result.stderr[-3000:]}")
+    return json.loads(lines[-1])
 
 
 def _machine() -> str:
@@ -47,6 +68,10 @@ def main() -> None:
     for n in (10_000, 100_000):
         sections.append((f"Matching speed, {n:,} cases", f"cadrebot bench-match --cases {n}",
                          _cadrebot("bench-match", "--cases", str(n))))
+    pinned = " (taskset -c 0: one core)" if shutil.which("taskset") else ""
+    sections.append((f"Load, {LOAD_USERS:,} simulated users{pinned}, then the same mix with the naive matcher",
+                     f"cadrebot bench-load --users {LOAD_USERS} --minutes {LOAD_MINUTES:g}",
+                     _bench_load(LOAD_USERS, LOAD_MINUTES)))
     lines = ["# Benchmark results", "", f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "",
              f"Machine: {_machine()}", ""]
     for title, command, figures in sections:
