@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--cases", type=int, default=10_000)
     bench.add_argument("--queries", type=int, default=200)
     bench.add_argument("--seed", type=int, default=7)
+    from bot import bench_load
+
+    bench_load.add_parser(sub)
     return parser
 
 
@@ -286,7 +289,14 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _bench_load(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import bench_load
+
+    return await bench_load.command(settings, args)
+
+
 _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "bench-load": _bench_load,
     "run": _run,
     "console": _console,
     "users": _users,
