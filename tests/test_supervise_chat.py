@@ -171,3 +171,28 @@ async def test_clearing_note_for_an_untrue_report(chat: LocalChat) -> None:
     assert "没有找到" in texts(refused, FOREIGN)
     rows = await chat.services.storage.db.fetchall("SELECT cadre_id FROM clearing_notes")
     assert [r[0] for r in rows] == [CADRE]
+
+
+async def test_feedback_read_answer_and_forward(chat: LocalChat) -> None:
+    await register(chat, SUP, "supervisor", "甲社区")
+    await chat.services.users.add(CADRE, "cadre", "甲社区", seconded=True)
+    first = await chat.send(CADRE, "/feedback")
+    step = await chat.press_label(CADRE, first[-1], "社区真实情况")
+    step = await chat.send(CADRE, "安置点夜间照明不足，老人起夜容易摔倒")
+    step = await chat.press_label(CADRE, step[-1], "一般")
+    step = await chat.press_label(CADRE, step[-1], "完成")
+    preview = await chat.press_label(CADRE, step[-1], "不同意")
+    sent = await chat.press_label(CADRE, preview[-1], "确认提交")
+    ref = re.search(r"FB-\d{4}-\d{6}", texts(sent, CADRE)).group(0)
+    view = await chat.send(SUP, f"/view {ref}")
+    assert "照明不足" in texts(view, SUP)
+    read = await chat.press(SUP, view[0], f"sv:read:{ref}")
+    assert "已被阅读" in texts(read, CADRE)
+    await chat.press(SUP, view[0], f"sv:fans:{ref}")
+    answered = await chat.send(SUP, "已协调增设应急灯二十盏，本周内安装。")
+    assert "应急灯" in texts(answered, CADRE)
+    # Once answered, forwarding is no longer possible, whoever asks.
+    await chat.press(SUP, view[0], f"sv:ffwd:{ref}")
+    assert "当前状态下不能" in texts(await chat.send(SUP, "转给住建部门"))
+    row = await chat.services.storage.db.fetchone("SELECT state FROM filings WHERE ref = ?", (ref,))
+    assert row[0] == "answered"
