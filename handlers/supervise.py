@@ -203,6 +203,10 @@ async def press(update: Update, context: Ctx) -> int:
             await reply(update, context, await t(update, context, "sv.acknowledged", ref=prereg.ref))
         elif data.action in ("info", "note", "msg", "fans", "ffwd"):
             await service.get(ref, user.telegram_id)  # access check before asking for text
+            needed = {"info": "request_info", "fans": "answer", "ffwd": "forward"}.get(data.action)
+            if needed and needed not in await service.actions(ref, user.telegram_id):
+                # Refuse a stale button now, before the supervisor types anything.
+                raise FilingError("filing.error.illegal_transition")
             end_others(context.application, update, "supervise")
             context.user_data[_PENDING] = {"action": data.action, "ref": ref}
             await reply(update, context, await t(update, context, f"sv.type.{data.action}", ref=ref))
