@@ -182,6 +182,11 @@ class LocalBotApi(BaseRequest):
         markup = _markup(params)
         check_reply_markup(markup)
         name, content = files.get("document", (params.get("document", "file"), b""))
+        if not content and isinstance(params.get("document"), str):  # re-sent by file_id
+            stored = self._file_by_id(params["document"])
+            if stored is None:
+                raise BadRequest("wrong file identifier/HTTP URL specified")
+            name, content = stored.name, stored.content
         return self._record(
             SentMessage(chat_id, next(self._ids), caption or "", plain, markup, document=(str(name), content))
         ).as_json()
@@ -197,6 +202,31 @@ class LocalBotApi(BaseRequest):
             stored = self._file_by_id(params["photo"])
             content = stored.content if stored else b""
         return self._record(SentMessage(chat_id, next(self._ids), caption or "", plain, markup, photo=content)).as_json()
+
+    def _m_sendMediaGroup(self, params: dict, files: dict) -> list[dict]:
+        """An album of 2–10 photos (by file_id or uploaded as attach://name): one message each."""
+        chat_id = self._chat(params)
+        media = params.get("media")
+        if isinstance(media, str):
+            media = json.loads(media)
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise BadRequest("wrong number of media specified: must be 2-10")
+        sent = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise BadRequest("unsupported media type in the album")
+            ref = str(item.get("media", ""))
+            if ref.startswith("attach://"):
+                content = files.get(ref.removeprefix("attach://"), ("", b""))[1]
+            else:
+                stored = self._file_by_id(ref)
+                if stored is None:
+                    raise BadRequest("wrong file identifier/HTTP URL specified")
+                content = stored.content
+            caption = item.get("caption")
+            plain = check_text(caption, item.get("parse_mode"), MAX_CAPTION) if caption else ""
+            sent.append(self._record(SentMessage(chat_id, next(self._ids), caption or "", plain, photo=content)))
+        return [message.as_json() for message in sent]
 
     def _m_editMessageText(self, params: dict, files: dict) -> dict:
         message = self._existing(params)
