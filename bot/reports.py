@@ -391,14 +391,17 @@ def _unit_block(t: Callable[..., str], locale: str, u: UnitStats, title: str) ->
     lines = [t(locale, "reports.unit_header", unit=title)]
     if u.requests:
         parts = sep.join(
-            t(locale, "reports.count", label=t(locale, f"reports.state.{s}"), n=n) for s, n in u.requests_by_state.items()
+            t(locale, "reports.count", label=t(locale, f"reports.state.{s}"), n=n)
+            for s, n in u.requests_by_state.items()
         )
         lines.append(t(locale, "reports.requests", n=u.requests, states=_safe(parts)))
     else:
         lines.append(t(locale, "reports.requests", n=0, states=t(locale, "reports.none")))
     if u.decided:
         parts = sep.join(
-            t(locale, "reports.count", label=t(locale, f"reports.outcome.{o}"), n=n) for o, n in u.by_outcome.items()
+            t(locale, "reports.count", label=t(locale, f"reports.outcome.{o}"), n=n)
+            for o, n in u.by_outcome.items()
+            if n
         )
         lines.append(t(locale, "reports.outcomes", n=u.decided, outcomes=_safe(parts)))
         lines.append(
@@ -423,7 +426,8 @@ def _unit_block(t: Callable[..., str], locale: str, u: UnitStats, title: str) ->
         lines.append(t(locale, "reports.lookback_none"))
     if u.feedback:
         parts = sep.join(
-            t(locale, "reports.count", label=t(locale, f"reports.state.{s}"), n=n) for s, n in u.feedback_by_state.items()
+            t(locale, "reports.count", label=t(locale, f"reports.state.{s}"), n=n)
+            for s, n in u.feedback_by_state.items()
         )
         lines.append(t(locale, "reports.feedback", n=u.feedback, states=_safe(parts)))
     return lines
@@ -638,7 +642,8 @@ def decisions_chart(source: Stats | ExportRows | Iterable[Mapping[str, Any]], pa
             ax.set_xticks(positions)
             ax.set_xticklabels(labels, rotation=45, ha="right")
             ax.yaxis.get_major_locator().set_params(integer=True)
-            ax.legend()
+            ax.set_ylim(0, max(bottom) * 1.35 + 0.5)  # room for the legend above the bars
+            ax.legend(loc="upper left", ncol=3, fontsize="small", frameon=False)
         fig.tight_layout()
         fig.savefig(path, format="png")
     finally:
@@ -648,7 +653,7 @@ def decisions_chart(source: Stats | ExportRows | Iterable[Mapping[str, Any]], pa
 
 # ---- the public digest -----------------------------------------------------------------------------
 
-HIDDEN = "[已隐去]"
+HIDDEN = "〔已隐去〕"
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
@@ -665,7 +670,7 @@ def anonymise(text: str, names: Iterable[str] = (), *, limit: int | None = None)
     """
     out = " ".join(str(text).split())
     for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
-        out = out.replace(name, "某同志")
+        out = re.sub(re.escape(name) + "(?:同志)?", "某同志", out)
     for pattern in (_EMAIL, _MOBILE, _ID_NUMBER, _LANDLINE, _LONG_NUMBER):
         out = pattern.sub(HIDDEN, out)
     if limit is not None and len(out) > limit:
@@ -704,9 +709,7 @@ async def digest(
     def unit_label(unit_id: int | None) -> str:
         return _md_cell(facts.unit_name(unit_id)) if unit_id is not None else "未分配单位"
 
-    decided = [
-        f for f in facts.filings if f.kind == "request" and facts.in_period(facts.decided_at(f))
-    ]
+    decided = [f for f in facts.filings if f.kind == "request" and facts.in_period(facts.decided_at(f))]
     per_unit: dict[int | None, Counter[str]] = defaultdict(Counter)
     for f in decided:
         per_unit[f.unit_id][f.outcome or facts.original_outcome(f) or ""] += 1
@@ -758,7 +761,10 @@ async def digest(
     ]
     lines += ["", "## 二、回头看与纠错", ""]
     if reviewed:
-        lines.append(f"本期回头看复查 {len(reviewed)} 件，维持原结论 {len(reviewed) - len(corrections)} 件，纠正 {len(corrections)} 件。")
+        kept = len(reviewed) - len(corrections)
+        lines.append(f"本期回头看复查 {len(reviewed)} 件，维持原结论 {kept} 件，纠正 {len(corrections)} 件。")
+        if corrections:
+            lines.append("")
     else:
         lines.append("本期没有完成回头看复查。")
     for number, (item, filing) in enumerate(sorted(corrections, key=lambda p: p[0].reviewed_at or ""), start=1):
@@ -773,7 +779,7 @@ async def digest(
     notes = await storage.db.fetchall("SELECT cadre_id, unit_id, note, issued_at FROM clearing_notes ORDER BY id")
     cleared = [n for n in notes if facts.in_period(_normal_time(n["issued_at"]))]
     if cleared:
-        lines.append(f"本期对经查不实的举报澄清正名 {len(cleared)} 次：")
+        lines += [f"本期对经查不实的举报澄清正名 {len(cleared)} 次：", ""]
         for number, note in enumerate(cleared, start=1):
             lines.append(f"{number}. {unit_label(note['unit_id'])}：{clean(note['note'], note['cadre_id'], 300)}")
     else:

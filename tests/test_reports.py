@@ -92,8 +92,13 @@ async def _build(world: World) -> Scenario:
     clock.set(china(2, 8))
     evidence = await s.add_attachment(CADRE_A, "request", file_id="f1", name="a.jpg", mime="image/jpeg", size=10)
     r1 = await submit(
-        "r1", CADRE_A, china(2, 9), what_happened=PUBLIC_TEXT, consent_public=True,
-        cited_cases=["C001", "C002"], evidence=[evidence.id],
+        "r1",
+        CADRE_A,
+        china(2, 9),
+        what_happened=PUBLIC_TEXT,
+        consent_public=True,
+        cited_cases=["C001", "C002"],
+        evidence=[evidence.id],
     )
     await s.accept(r1, SUP_A1)
     r2 = await submit("r2", CADRE_A2, china(2, 10), what_happened=SECRET_TEXT)
@@ -133,8 +138,13 @@ async def _build(world: World) -> Scenario:
     )
     await world.storage.db.execute(
         "INSERT INTO clearing_notes (cadre_id, unit_id, note, issued_by, issued_at) VALUES (?, ?, ?, ?, ?)",
-        (CADRE_A2, (await world.storage.units.by_name("东区")).id, "经查，对李四（电话 139 1234 5678）的举报不实，特此澄清。",
-         SUP_A1, "2026-03-20T02:00:00.000Z"),
+        (
+            CADRE_A2,
+            (await world.storage.units.by_name("东区")).id,
+            "经查，对李四（电话 139 1234 5678）的举报不实，特此澄清。",
+            SUP_A1,
+            "2026-03-20T02:00:00.000Z",
+        ),
     )
     await submit("r6", CADRE_B, china(30, 9))  # nobody accepts: overdue from Tue 31 March 09:00
     clock.set(china(30, 10))
@@ -263,7 +273,11 @@ async def test_exports_csv_and_xlsx(scenario: Scenario, tmp_path: Path) -> None:
     assert table[0] == list(COLUMNS) and len(table) == 1 + 9
     row = dict(zip(table[0], next(r for r in table if r[0] == refs["r2"]), strict=True))
     assert (row["outcome"], row["unit"], row["kind"], row["workdays_to_decision"]) == (
-        "partially_tolerated", "东区", "request", "4.0")
+        "partially_tolerated",
+        "东区",
+        "request",
+        "4.0",
+    )
     assert {r[1] for r in table[1:]} == {"request", "feedback"}
 
     xlsx_path = write_xlsx(rows, tmp_path / "report.xlsx")
@@ -284,7 +298,7 @@ async def test_exports_csv_and_xlsx(scenario: Scenario, tmp_path: Path) -> None:
 
 
 async def test_export_neutralises_formulas(tmp_path: Path) -> None:
-    rows = [{"ref": "RC-1", "kind": "request", "unit": "=HYPERLINK(\"http://x\")", "outcome": "tolerated"}]
+    rows = [{"ref": "RC-1", "kind": "request", "unit": '=HYPERLINK("http://x")', "outcome": "tolerated"}]
     table = list(csv.reader(write_csv(rows, tmp_path / "x.csv").open(encoding="utf-8-sig")))
     assert table[1][2].startswith("'=")
     sheet = load_workbook(write_xlsx(rows, tmp_path / "x.xlsx"))["requests"]
@@ -293,8 +307,10 @@ async def test_export_neutralises_formulas(tmp_path: Path) -> None:
 
 async def test_chart_with_data_and_without(scenario: Scenario, tmp_path: Path) -> None:
     stats = await _stats(scenario)
-    for source, name in ((stats, "stats.png"), (await export_rows(
-        scenario.world.storage, unit_ids=None, calendar=CAL, now=NOW, **MARCH), "rows.png")):
+    for source, name in (
+        (stats, "stats.png"),
+        (await export_rows(scenario.world.storage, unit_ids=None, calendar=CAL, now=NOW, **MARCH), "rows.png"),
+    ):
         path = decisions_chart(source, tmp_path / name)
         data = path.read_bytes()
         assert data.startswith(PNG) and len(data) > 1000
@@ -364,8 +380,20 @@ async def test_cli_report_writes_files(scenario: Scenario, tmp_path: Path, capsy
     settings = _settings(scenario.world.path)
     out = tmp_path / "exports"
     code = await _run(
-        settings, "report", "--from", "2026-03-01", "--to", "2026-03-31", "--unit", "东区",
-        "--xlsx", str(out / "r.xlsx"), "--csv", str(out / "r.csv"), "--chart", str(out / "r.png"),
+        settings,
+        "report",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--unit",
+        "东区",
+        "--xlsx",
+        str(out / "r.xlsx"),
+        "--csv",
+        str(out / "r.csv"),
+        "--chart",
+        str(out / "r.png"),
     )
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -398,8 +426,9 @@ async def test_cli_bad_arguments(tmp_path: Path, capsys, argv, message) -> None:
 
 async def test_cli_digest(scenario: Scenario, tmp_path: Path, capsys) -> None:
     out = tmp_path / "digest.md"
-    code = await _run(_settings(scenario.world.path), "digest", "--from", "2026-03-01", "--to", "2026-03-31",
-                      "--out", str(out))
+    code = await _run(
+        _settings(scenario.world.path), "digest", "--from", "2026-03-01", "--to", "2026-03-31", "--out", str(out)
+    )
     assert code == 0 and "public digest written" in capsys.readouterr().out
     text = out.read_text(encoding="utf-8")
     assert "共作出容错认定 5 件" in text and "张三" not in text
@@ -416,7 +445,7 @@ async def test_cli_audit_verify(scenario: Scenario, capsys) -> None:
     assert capsys.readouterr().out.strip() == f"audit chain OK: {count} entries"
 
     await db.execute("DROP TRIGGER audit_no_update")
-    await db.execute("UPDATE audit_log SET payload = '{\"outcome\": \"tolerated\"}' WHERE id = 7")
+    await db.execute('UPDATE audit_log SET payload = \'{"outcome": "tolerated"}\' WHERE id = 7')
     assert await _run(settings, "audit", "verify") == 1
     out = capsys.readouterr().out
     assert "entry 7: edited" in out and "entry 8" not in out
@@ -435,7 +464,12 @@ def test_cli_parsers_plug_into_a_parent_parser() -> None:
     parser = build_parser()
     args = parser.parse_args(["report", "--from", "2026-03-01", "--unit", "东区", "--xlsx", "a.xlsx"])
     assert (args.command, args.date_from, args.date_to, args.unit, args.xlsx) == (
-        "report", "2026-03-01", None, "东区", Path("a.xlsx"))
+        "report",
+        "2026-03-01",
+        None,
+        "东区",
+        Path("a.xlsx"),
+    )
     assert parser.parse_args(["audit", "verify"]).action == "verify"
     assert parser.parse_args(["digest", "--out", "d.md"]).out == Path("d.md")
     assert set(COMMANDS) == {"report", "digest", "audit"}
