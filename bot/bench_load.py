@@ -41,10 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from telegram import Update
+
 from bot.config import Settings
 from bot.knowledge_service import KnowledgeService, Snapshot
 from bot.local_api import SentMessage
-from bot.local_chat import LocalChat
+from bot.local_chat import LocalChat, _update_ids
 from knowledge.benchmark import synthetic_cases
 from knowledge.loader import load_bundled
 from knowledge.matcher import Hit, Kind, MatchResult
@@ -158,6 +160,27 @@ class _WindowLog:
 
     def __iter__(self):
         return iter(self._items)
+
+
+class _TimedChat(LocalChat):
+    """LocalChat whose ``_feed`` is the same three steps, each timed: the Application handling
+    the update, PTB's persistence flush, and the notifier drain (ms, appended to ``phases``)."""
+
+    phases: dict[str, list[float]]
+
+    async def _feed(self, payload: dict[str, Any]) -> list[SentMessage]:
+        before = len(self.api.log)
+        update = Update.de_json({"update_id": next(_update_ids), **payload}, self.application.bot)
+        t0 = time.perf_counter()
+        await self.application.process_update(update)
+        t1 = time.perf_counter()
+        await self.application.update_persistence()
+        t2 = time.perf_counter()
+        await self.settle()
+        t3 = time.perf_counter()
+        for name, ms in (("handle", t1 - t0), ("persist", t2 - t1), ("drain", t3 - t2)):
+            self.phases.setdefault(name, []).append(ms * 1000.0)
+        return self.api.log[before:]
 
 
 class _ErrorLog(logging.Handler):
@@ -440,6 +463,8 @@ class _Sim:
                     self.stats.filed += 1
                 else:
                     self.missing("submit", user, replies)
+                if rng.random() < 0.1:  # a double tap on a slow connection: must file once, without an error
+                    await self.press(user, "submit_again", *found)
                 return
             if (found := _button(replies, "fm:tk:")) and not any(
                 "☑" in label for m in replies[-1:] for label, _ in m.buttons
@@ -472,6 +497,12 @@ class _Sim:
                 if refs:
                     self.claimed.add(refs[0])
                     await self._review(user, rng, refs[0])
+                elif (taken := _REF.findall("\n".join(m.plain for m in queue))) and rng.random() < 0.15:
+                    # a colleague already took it: opening and accepting it again must be answered calmly
+                    await self.think(rng, 0.3)
+                    view = await self.send(user, "view", f"/view {taken[0]}")
+                    if view:
+                        await self.press(user, "accept_again", view[0], f"sv:acc:{taken[0]}")
                 elif self.cadres_left[unit] <= 0:
                     break
         except _TimeUp:
@@ -571,7 +602,8 @@ async def run_load(
     kb = knowledge.current.kb
     service = _knowledge(kb, knowledge, baseline)
 
-    chat = await LocalChat.start(settings, service)
+    chat = await _TimedChat.start(settings, service)
+    chat.phases = {}
     chat.api.log = _WindowLog()  # type: ignore[assignment]
     stats = _Stats()
     errors_log = _ErrorLog()
@@ -672,6 +704,7 @@ async def run_load(
         "error_samples": stats.samples,
         "p95_by_action_ms": {a: round(_pct(v, 95), 1) for a, v in sorted(stats.by_action.items())},
         "count_by_action": {a: len(v) for a, v in sorted(stats.by_action.items())},
+        "p95_by_phase_ms": {a: round(_pct(v, 95), 1) for a, v in chat.phases.items()},
     }
     return figures
 
@@ -708,6 +741,7 @@ def _summary(title: str, f: dict) -> str:
         f"peak RSS {f['peak_mb']} MB (start {f['rss_start_mb']} MB), db {f['db_mb']} MB",
         f"  filed {f['filed']}, decided {f['decided']}, errors {f['errors']} {f['error_kinds'] or ''}",
         "  p95 by action: " + ", ".join(f"{a} {v}" for a, v in f["p95_by_action_ms"].items()),
+        "  p95 by phase of an update: " + ", ".join(f"{a} {v}" for a, v in f["p95_by_phase_ms"].items()),
     ]
     lines += [f"  ! {s}" for s in f["error_samples"]]
     return "\n".join(lines)
