@@ -22,7 +22,7 @@ from bot.kb_admin import KbAdminError, KbStateError, SectionDiff
 from handlers import menu
 from handlers import knowledge_views
 from handlers.access import locale, require, t
-from handlers.callback_data import Callback, cb, pattern
+from handlers.callback_data import Callback, as_id, cb, pattern
 from handlers.context import Ctx
 from handlers.conversations import end_others
 from handlers.reply import answer_query, keyboard, reply
@@ -42,7 +42,7 @@ async def kb_command(update: Update, context: Ctx) -> int:
         await _history(update, context)
         return ConversationHandler.END
     if args[:1] == ["export"]:
-        await _export(update, context, int(args[1]) if len(args) > 1 and args[1].isdigit() else None)
+        await _export(update, context, as_id(args[1]) if len(args) > 1 else None)
         return ConversationHandler.END
     await answer_query(update)
     snap = context.services.knowledge.current
@@ -115,7 +115,8 @@ async def press(update: Update, context: Ctx) -> None:
         await reply(update, context, await t(update, context, "common.stale_button"))
         return
     service = context.services.kb_admin
-    number = int(data.arg) if data.arg.isdigit() else -1
+    number = as_id(data.arg)
+    number = -1 if number is None else number
     try:
         if data.action == "apply":
             version = await service.apply(number, admin.telegram_id)

@@ -37,6 +37,17 @@ class Callback(BaseModel):
             return None
 
 
+def as_id(text: str | None) -> int | None:
+    """A typed or pressed number as a database id: ASCII digits that fit SQLite's INTEGER, else None.
+
+    ``str.isdigit`` alone accepts ``²`` and ``١`` and numbers past 2**63, which ``int`` or SQLite
+    then reject with an exception instead of a reply.
+    """
+    if not text or len(text) > 18 or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def cb(ns: str, action: str, arg: object = "") -> str:
     return Callback(ns=ns, action=action, arg=str(arg)).pack()
 

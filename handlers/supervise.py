@@ -23,7 +23,7 @@ from handlers import filing_views as views
 from handlers import knowledge_views
 from handlers import menu
 from handlers.access import locale, require, t
-from handlers.callback_data import Callback, cb, pattern
+from handlers.callback_data import Callback, as_id, cb, pattern
 from handlers.context import Ctx
 from handlers.conversations import end_others
 from handlers.reply import answer_query, keyboard, reply
@@ -154,7 +154,10 @@ async def _criteria(context: Ctx, terms: list[str]) -> dict | None:
         if normalize_ref(term):
             criteria["ref"] = term
         elif term.isdigit():
-            criteria["cadre_id"] = int(term)
+            cadre_id = as_id(term)
+            if cadre_id is None:
+                return None
+            criteria["cadre_id"] = cadre_id
         elif term in states.REQUEST_STATES or term in states.FEEDBACK_STATES:
             criteria["state"] = term
         elif term in ("request", "feedback"):
@@ -332,7 +335,8 @@ async def clear_name(update: Update, context: Ctx) -> int:
     if await require(update, context, *SUPERVISORS) is None:
         return ConversationHandler.END
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit() or await context.services.users.get(int(args[0])) is None:
+    cadre_id = as_id(args[0]) if len(args) == 1 else None
+    if cadre_id is None or await context.services.users.get(cadre_id) is None:
         await reply(update, context, await t(update, context, "sv.clear_usage"))
         return ConversationHandler.END
     end_others(context.application, update, "supervise")
@@ -395,11 +399,11 @@ async def lookback_press(update: Update, context: Ctx) -> int:
     await answer_query(update)
     user = await require(update, context, *SUPERVISORS)
     data = Callback.parse(update.callback_query.data if update.callback_query else None)
-    if user is None or data is None or not data.arg.isdigit():
-        if data is None or (data and not data.arg.isdigit()):
+    item_id = as_id(data.arg) if data else None
+    if user is None or item_id is None:
+        if user is not None:
             await reply(update, context, await t(update, context, "common.stale_button"))
         return ConversationHandler.END
-    item_id = int(data.arg)
     try:
         if data.action == "ok":
             item = await context.services.lookback.confirm(item_id, user.telegram_id)
