@@ -3,7 +3,7 @@ reasons, notes, feedback answers, pre-registration acknowledgements, search and 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import TelegramError
@@ -169,7 +169,10 @@ async def _criteria(context: Ctx, terms: list[str]) -> dict | None:
                 words.append(term)
     if dates:
         criteria["date_from"] = min(dates)
-        criteria["date_to"] = max(dates) + timedelta(days=1)
+        latest = max(dates)
+        # 9999-12-31 + 1 day overflows; the end of time is as far as a search can reach.
+        criteria["date_to"] = latest + timedelta(days=1) if latest.date() < date.max else latest.replace(
+            hour=23, minute=59, second=59)
     if words:
         unit = await context.services.storage.units.by_name(" ".join(words))
         if unit is None:
@@ -357,7 +360,7 @@ async def lookback(update: Update, context: Ctx) -> int:
     if args[:1] == ["draw"]:
         try:
             start, end = _period(args[1:])
-        except ValueError:
+        except (ValueError, OverflowError):  # not a date, or 9999-12-31 (its next day does not exist)
             await reply(update, context, cat.t(loc, "sv.lookback_usage"))
             return ConversationHandler.END
         try:
