@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -86,6 +87,7 @@ SHARE_SLOPE = 1.0
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
 SHORTLIST = 12
+MERGE_CHUNK = 2_000_000  # postings per chunk when building homophone pinyin postings
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 
@@ -518,29 +520,19 @@ class _Index:
             sp, sb = p_src[single], b_src[single]
             start[sp], end[sp], df[sp] = start[sb], end[sb], df[sb]
             mp, mb = p_src[~single], b_src[~single]
-            lens = df[mb]
-            total = int(lens.sum())
-            if total:
-                offs = np.repeat(start[mb] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-                pos = np.arange(total, dtype=np.int64) + offs
-                key = np.repeat(mp, lens) * max(self.n, 1) + post_docs[pos]
-                ukey, inv = np.unique(key, return_inverse=True)
-                m_tf = np.bincount(inv, weights=tf_sorted[pos], minlength=len(ukey)).astype(np.float32)
-                del key, inv, pos, offs
-                m_term = (ukey // max(self.n, 1)).astype(np.int32)
-                m_docs = (ukey % max(self.n, 1)).astype(np.int32)
-                del ukey
+            parts = self._merge_homophones(mp, mb, start, df, post_docs, tf_sorted, n_terms)
+            if parts is not None:
+                m_term, m_docs, m_tf = parts
                 m_df = np.bincount(m_term, minlength=n_terms)
                 has = m_df > 0
-                base = len(post_docs)
-                m_end = np.cumsum(m_df) + base
+                m_end = np.cumsum(m_df) + len(post_docs)
                 start[has] = (m_end - m_df)[has]
                 end[has] = m_end[has]
                 df[has] = m_df[has]
                 term_sorted = np.concatenate([term_sorted, m_term])
                 post_docs = np.concatenate([post_docs, m_docs])
                 tf_sorted = np.concatenate([tf_sorted, m_tf])
-                del m_term, m_docs, m_tf
+                del m_term, m_docs, m_tf, parts
         self.post_docs = post_docs
         self.start, self.end = start, end
         n = max(self.n, 1)
@@ -557,6 +549,51 @@ class _Index:
         self.post_w = w
         del term_sorted, tf_sorted
         self._doc_view = self._make_doc_view(lex)
+
+    def _merge_homophones(
+        self,
+        mp: np.ndarray,
+        mb: np.ndarray,
+        start: np.ndarray,
+        df: np.ndarray,
+        post_docs: np.ndarray,
+        tf: np.ndarray,
+        n_terms: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Postings of pinyin terms that several exact bigrams sound like: per entry, the sum
+        of those bigrams' frequencies. ``mp``/``mb`` are (pinyin term, bigram term) pairs
+        sorted by pinyin term. Done in chunks of whole pinyin terms to bound memory."""
+        lens_all = df[mb]
+        if not len(mp) or int(lens_all.sum()) == 0:
+            return None
+        n = max(self.n, 1)
+        # chunk boundaries at the first pair of a pinyin term, ~MERGE_CHUNK postings each
+        first = np.flatnonzero(np.concatenate(([True], mp[1:] != mp[:-1])))
+        csum = np.concatenate(([0], np.cumsum(lens_all)))
+        bucket = csum[first] // MERGE_CHUNK
+        starts_at = first[np.flatnonzero(np.concatenate(([True], bucket[1:] != bucket[:-1])))]
+        cuts = [*starts_at.tolist(), len(mp)]
+        terms, docs, tfs = [], [], []
+        for lo, hi in pairwise(cuts):
+            p, b = mp[lo:hi], mb[lo:hi]
+            lens = lens_all[lo:hi]
+            total = int(lens.sum())
+            if not total:
+                continue
+            offs = np.repeat(start[b] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+            pos = np.arange(total, dtype=np.int64) + offs
+            del offs
+            key = np.repeat(p - p[0], lens) * n + post_docs[pos]
+            ukey, inv = np.unique(key, return_inverse=True)
+            del key
+            tfs.append(np.bincount(inv, weights=tf[pos], minlength=len(ukey)).astype(np.float32))
+            del inv, pos
+            terms.append((ukey // n + p[0]).astype(np.int32))
+            docs.append((ukey % n).astype(np.int32))
+            del ukey
+        if not terms:
+            return None
+        return np.concatenate(terms), np.concatenate(docs), np.concatenate(tfs)
 
     # ------------------------------------------------------------------ query
 
