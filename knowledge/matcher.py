@@ -864,15 +864,22 @@ class Matcher:
                 if len(w) >= 2 and w in doc:
                     push(w)
                     break
-        # 3. longest common substrings between the query and the entry's main text
+        # 3. longest common substrings between the query and the entry's main text, cut
+        #    back to whole words (名单时 -> 名单)
         for r in q.runs:
+            if len(out) >= limit:
+                break
             i = 0
             while i < len(r) - 1:
                 j = i + 2
                 if r[i:j] in doc:
                     while j < len(r) and r[i : j + 1] in doc:
                         j += 1
-                    push(r[i:j])
+                    sub = r[i:j]
+                    words = nz.words(sub, drop_stop=False) if len(sub) > 2 else [sub]
+                    for w in words:
+                        if len(w) >= 2 and w in doc:
+                            push(w)
                     i = j
                 else:
                     i += 1
