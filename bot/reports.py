@@ -451,8 +451,11 @@ def stats_text(stats: Stats, texts: TextsLike, locale: str, *, max_units: int = 
     if stats.empty:
         lines.append(t(locale, "reports.empty"))
         return "\n".join(lines)
+    if len(stats.units) == 1:  # one unit: its block is the total, shown once under its name
+        only = stats.units[0]
+        return "\n".join(lines + _unit_block(t, locale, stats.total, only.unit or t(locale, "reports.no_unit")))
     lines += _unit_block(t, locale, stats.total, t(locale, "reports.all_units"))
-    if len(stats.units) > 1 or (stats.units and stats.unit_ids is not None):
+    if len(stats.units) > 1:
         for unit in stats.units[:max_units]:
             lines.append("")
             lines += _unit_block(t, locale, unit, unit.unit or t(locale, "reports.no_unit"))

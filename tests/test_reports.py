@@ -248,6 +248,8 @@ async def test_stats_text_is_short_valid_html_in_both_locales(scenario: Scenario
     assert "Decided 5: tolerated 3 · partially tolerated 1 · not tolerated 1" in en
     assert "median 3 working days (3 days), p90 16 working days (22 days)" in en
     assert "Overdue now 1 · decided late 1" in en
+    east = stats_text(await _stats(scenario, unit_ids=[scenario.east]), catalogue, "en")
+    assert "<b>▪ 东区</b>" in east and "All units" not in east and east.count("Tolerance requests") == 1
     empty = stats_text(await _stats(scenario, start=date(2026, 4, 1), end=date(2026, 4, 30)), catalogue, "en")
     assert "No data in the selected range." in empty
 
