@@ -88,12 +88,20 @@ def parse_upload(filename: str, data: bytes, max_bytes: int) -> tuple[Section, A
     loaders = {"articles": loader.load_articles, "faq": loader.load_faq, "cases": loader.load_case_file,
                "selfcheck": loader.load_selfcheck}
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(filename).name or FILES[section])
+        path = Path(tmp) / _temp_name(filename, section)
         path.write_bytes(data)
         try:
             return section, loaders[section](path, max_bytes)
         except loader.KnowledgeError as exc:
             raise KbAdminError(exc.problems) from None
+
+
+def _temp_name(filename: str, section: Section) -> str:
+    """The uploaded name when the file system can hold it; "..", NUL or 300 bytes cannot be a file name."""
+    name = Path(filename).name
+    if name in ("", ".", "..") or "\x00" in name or len(name.encode("utf-8", errors="replace")) > 200:
+        return FILES[section]
+    return name
 
 
 def _section_of(filename: str, data: bytes) -> Section:
