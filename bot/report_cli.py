@@ -70,6 +70,20 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _existing_db(settings: Any) -> Path:
+    path = Path(settings.db_path)
+    if str(path) != ":memory:" and not path.is_file():
+        raise ReportArgError(f"no database at {path} (check CADREBOT_DB_PATH)")
+    return path
+
+
+async def _open(settings: Any) -> Any:
+    """The database; a missing file is a wrong setting here (reading must not create an empty one)."""
+    from storage.sqlite.storage import SqliteStorage
+
+    return await SqliteStorage.open(_existing_db(settings))
+
+
 def _calendar():
     from bot.filing.workdays import WorkCalendar
 
@@ -79,16 +93,15 @@ def _calendar():
 async def _report(settings: Any, args: argparse.Namespace) -> int:
     from bot.i18n import Catalogue
     from bot.reports import compute_stats, decisions_chart, export_rows, plain_text, stats_text, write_csv, write_xlsx
-    from storage.sqlite.storage import SqliteStorage
 
     try:
         start, end = _dates(args)
         for option, path, suffix in (("--xlsx", args.xlsx, ".xlsx"), ("--chart", args.chart, ".png")):
             if path is not None and path.suffix.lower() != suffix:
                 raise ReportArgError(f"{option} {path}: the file name must end in {suffix}")
+        storage = await _open(settings)
     except ReportArgError as exc:
         return _fail(str(exc))
-    storage = await SqliteStorage.open(settings.db_path)
     try:
         unit_ids: list[int] | None = None
         if args.unit is not None:
@@ -132,13 +145,12 @@ async def _report(settings: Any, args: argparse.Namespace) -> int:
 
 async def _digest(settings: Any, args: argparse.Namespace) -> int:
     from bot.reports import digest
-    from storage.sqlite.storage import SqliteStorage
 
     try:
         start, end = _dates(args)
+        storage = await _open(settings)
     except ReportArgError as exc:
         return _fail(str(exc))
-    storage = await SqliteStorage.open(settings.db_path)
     try:
         text = await digest(storage, start=start, end=end, calendar=_calendar())
         if args.out:
@@ -163,11 +175,13 @@ async def _digest(settings: Any, args: argparse.Namespace) -> int:
 
 async def _audit(settings: Any, args: argparse.Namespace) -> int:
     from bot.audit import verify_chain
-    from storage.sqlite.storage import SqliteStorage
 
     if args.action != "verify":
         return _fail(f"unknown audit action {args.action!r}")
-    storage = await SqliteStorage.open(settings.db_path)
+    try:
+        storage = await _open(settings)
+    except ReportArgError as exc:
+        return _fail(str(exc))
     try:
         entries = await storage.audit.all()
         problems = verify_chain(entries)

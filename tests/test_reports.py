@@ -8,6 +8,7 @@ decision and corrects another with a clearing note.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import re
@@ -17,12 +18,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from bot.filing.lookback import LookbackPolicy, LookbackService
 from bot.filing.workdays import WorkCalendar
 from bot.i18n import Catalogue
-from bot.report_cli import COMMANDS, build_parser
+from bot.report_cli import COMMANDS, build_parser, main_for_tests
 from bot.reports import (
     COLUMNS,
     anonymise,
@@ -421,6 +425,7 @@ async def test_cli_report_writes_files(scenario: Scenario, tmp_path: Path, capsy
     ],
 )
 async def test_cli_bad_arguments(tmp_path: Path, capsys, argv, message) -> None:
+    await (await SqliteStorage.open(tmp_path / "db.sqlite3")).close()
     code = await _run(_settings(tmp_path / "db.sqlite3"), *argv)
     err = capsys.readouterr().err
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -476,3 +481,45 @@ def test_cli_parsers_plug_into_a_parent_parser() -> None:
     assert parser.parse_args(["digest", "--out", "d.md"]).out == Path("d.md")
     assert set(COMMANDS) == {"report", "digest", "audit"}
     assert datetime.now(UTC) - timedelta(days=1) < datetime.now(UTC)  # no clock needed by the parser
+
+
+@pytest.mark.parametrize("argv", [("report",), ("digest",), ("audit", "verify")])
+async def test_cli_refuses_a_missing_database(tmp_path: Path, capsys, argv) -> None:
+    missing = tmp_path / "nowhere" / "db.sqlite3"
+    assert await _run(_settings(missing), *argv) == 1
+    assert f"no database at {missing}" in capsys.readouterr().err
+    assert not missing.exists()  # reading never creates an empty database
+
+
+def test_main_for_tests_on_a_fresh_database(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "fresh.sqlite3"
+
+    async def create() -> None:
+        storage = await SqliteStorage.open(path)
+        await storage.audit.append(None, "test.entry", "x", {})
+        await storage.close()
+
+    asyncio.run(create())
+    assert main_for_tests(["audit", "verify"], _settings(path)) == 0
+    assert capsys.readouterr().out.strip() == "audit chain OK: 1 entries"
+    assert main_for_tests(["report", "--chart", str(tmp_path / "c.png")], _settings(path, "zh")) == 0
+    out = capsys.readouterr().out
+    assert "所选范围内没有数据。" in out and json.loads(out.strip().splitlines()[-1])["total"]["decided"] == 0
+    assert (tmp_path / "c.png").read_bytes().startswith(PNG)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(
+    before=st.text(
+        alphabet="的是在有人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经",
+        max_size=20,
+    ),
+    mobile=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    id_body=st.from_regex(r"[1-9][0-9]{16}[0-9X]", fullmatch=True),
+    sep=st.sampled_from(["", " ", "-"]),
+)
+def test_anonymise_hides_any_mobile_and_id_number(before: str, mobile: str, id_body: str, sep: str) -> None:
+    spaced = f"{mobile[:3]}{sep}{mobile[3:7]}{sep}{mobile[7:]}"
+    out = anonymise(f"{before}电话{spaced}，证件{id_body}。{before}")
+    assert mobile not in out.replace(" ", "").replace("-", "") and id_body not in out
+    assert out.count("〔已隐去〕") == 2
