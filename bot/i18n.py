@@ -79,20 +79,36 @@ class Catalogue:
         return _load(locale)[key]
 
 
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
+
+
+def _cut(line: str, limit: int) -> int:
+    """The longest prefix of ``line`` within ``limit`` UTF-16 units."""
+    units = 0
+    for index, char in enumerate(line):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return max(index, 1)
+    return len(line)
+
+
 def split_message(text: str, limit: int = 4000) -> list[str]:
     """Split a long HTML message at line breaks so each part stays under Telegram's limit.
 
     Parts are split only between lines; tags in our catalogue never span lines, so every part
     stays well-formed. A single over-long line is cut at ``limit`` as a last resort, after any
-    entity so escaping is not broken.
+    entity so escaping is not broken. Lengths are UTF-16 units, as Telegram counts them: 3,000
+    emoji are 6,000 units.
     """
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:
-            cut = limit
+        while telegram_length(line) > limit:
+            cut = _cut(line, limit)
             amp = line.rfind("&", 0, cut)
-            if amp != -1 and ";" not in line[amp:cut]:
+            if amp > 0 and ";" not in line[amp:cut]:
                 cut = amp
             chunk, line = line[:cut], line[cut:]
             if current:
@@ -100,11 +116,11 @@ def split_message(text: str, limit: int = 4000) -> list[str]:
                 current = ""
             parts.append(chunk)
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if telegram_length(candidate) > limit:
             parts.append(current)
             current = line
         else:
             current = candidate
     if current.strip():
         parts.append(current)
-    return [p for p in parts if p.strip()] or [text[:limit]]
+    return [p for p in parts if p.strip()] or [text[: _cut(text, limit)]]

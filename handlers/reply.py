@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.i18n import split_message
+from bot.i18n import split_message, telegram_length
 from handlers.context import Ctx
 
 
@@ -24,7 +24,7 @@ async def reply(update: Update, context: Ctx, text: str, markup: InlineKeyboardM
 async def edit_or_reply(update: Update, context: Ctx, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Edit the pressed message in place when the new text fits; else send a new one."""
     query = update.callback_query
-    if query and query.message and len(text) <= 4000:
+    if query and query.message and telegram_length(text) <= 4000:
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
             return
