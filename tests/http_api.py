@@ -78,6 +78,10 @@ class FakeTelegram:
         self.delivered: list[int] = []  # update ids, in the order getUpdates handed them out
         self.get_updates_calls = 0
         self.hold_updates = False  # getUpdates answers [] (a long poll with nothing new) while set
+        # While set, offsets are not taken as confirmations: as if every confirming getUpdates was lost
+        # on the way, so a restarted bot is handed those updates again.
+        self.ignore_offsets = False
+        self._released = asyncio.Event()  # ends every injected delay (at stop)
         self.runner: web.AppRunner | None = None
         self.port = 0
 
@@ -93,6 +97,7 @@ class FakeTelegram:
         return f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
+        self._released.set()
         if self.runner:
             await self.runner.cleanup()
 
@@ -169,8 +174,23 @@ class FakeTelegram:
         text = description or default.format(retry_after)
         self.inject(method, *[Fault("status", status, text, retry_after, chat_id=chat_id) for _ in range(times)])
 
-    def delay(self, method: str, seconds: float, times: int = 1, process: bool = True) -> None:
-        self.inject(method, *[Fault("delay", seconds=seconds, process=process) for _ in range(times)])
+    def delay(self, method: str, seconds: float, times: int = 1, process: bool = True,
+              chat_id: int | None = None) -> None:
+        """Answer ``seconds`` late; ``process=False``: then refuse (504) instead of carrying the call out."""
+        self.inject(method, *[Fault("delay", seconds=seconds, process=process, chat_id=chat_id)
+                              for _ in range(times)])
+
+    def hang(self, method: str, chat_id: int | None = None) -> None:
+        """The next call (for ``chat_id``) never gets an answer while the test runs: the caller is stuck in it."""
+        self.delay(method, 3600, process=False, chat_id=chat_id)
+
+    async def wait_fired(self, method: str, count: int = 1, timeout: float = 20.0) -> None:
+        """Until ``count`` injected faults of ``method`` have fired in total."""
+        deadline = time.monotonic() + timeout
+        while sum(1 for i in self.injected if i.method == method) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no injected {method} fault fired")
+            await asyncio.sleep(0.02)
 
     def drop(self, method: str, times: int = 1) -> None:
         self.inject(method, *[Fault("drop") for _ in range(times)])
@@ -271,7 +291,8 @@ class FakeTelegram:
                     body["parameters"] = {"retry_after": fault.retry_after}
                 return web.json_response(body, status=fault.status)
             if fault.kind == "delay":
-                await asyncio.sleep(fault.seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), fault.seconds)
                 if not fault.process:
                     return web.json_response({"ok": False, "error_code": 504, "description": "Gateway Timeout"},
                                              status=504)
@@ -286,7 +307,7 @@ class FakeTelegram:
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
         self.get_updates_calls += 1
         offset = int(params.get("offset") or 0)
-        if offset > self.confirmed_below:
+        if offset > self.confirmed_below and not self.ignore_offsets:
             # Telegram forgets every update below the offset: they are confirmed.
             self.confirmed_below = offset
             self.updates = self._pending()
@@ -340,24 +361,34 @@ class BotProcess:
         })
         return env
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run another ``cadrebot`` command on the same database (users add, backup, restore…)."""
-        env = self.env()
-        env.pop("CADREBOT_TELEGRAM_TOKEN")
-        result = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                                cwd=self.workdir, env=env, timeout=60)
-        assert result.returncode == 0, result.stderr
-        return result
+    def cli(self, *args: str, db_path: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """Run another ``cadrebot`` command on the same database (or ``db_path``): backup, restore…"""
+        return self._python("-m", "bot.cli", *args, db_path=db_path)
 
     def add_users(self, *users: tuple[int, str, str | None], seconded: tuple[int, ...] = ()) -> None:
-        """(telegram id, role, unit) each, registered directly (one process per user)."""
+        """(telegram id, role, unit) each, registered with ``cadrebot users add`` — every command in
+        one interpreter, to spare a start-up per user."""
+        commands = []
         for telegram_id, role, unit in users:
             args = ["users", "add", "--telegram-id", str(telegram_id), "--role", role]
             if unit:
                 args += ["--unit", unit]
             if telegram_id in seconded:
                 args.append("--seconded")
-            self.cli(*args)
+            commands.append(args)
+        script = ("import json, sys\nfrom bot.cli import main\n"
+                  "for args in json.loads(sys.argv[1]):\n    assert main(args) == 0, args\n")
+        self._python("-c", script, json.dumps(commands))
+
+    def _python(self, *args: str, db_path: Path | None = None) -> subprocess.CompletedProcess[str]:
+        env = self.env()
+        env.pop("CADREBOT_TELEGRAM_TOKEN")
+        if db_path is not None:
+            env["CADREBOT_DB_PATH"] = str(db_path)
+        result = subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                                cwd=self.workdir, env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result
 
     async def start(self, ready: bool = True) -> None:
         calls_before = self.telegram.get_updates_calls
