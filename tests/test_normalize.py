@@ -110,3 +110,21 @@ def test_stopword_lists_load() -> None:
     light = nz.load_stopwords(("function", "filler"))
     assert "的" in every and "的" in light
     assert "容错" in every and "容错" not in light
+
+
+def test_lexicon_is_well_formed_data() -> None:
+    import yaml
+
+    from knowledge.matcher import default_lexicon
+
+    data = yaml.safe_load((nz.LEXICON_DIR / "synonyms.yaml").read_text(encoding="utf-8"))
+    groups = [g for section in data["groups"].values() for g in section]
+    assert len(groups) >= 150
+    for group in groups:
+        assert len(group) >= 2, group
+        assert all(isinstance(w, str | int) and str(w).strip() for w in group), group
+    lex = default_lexicon()
+    assert len(lex.members) == len(groups)
+    # a few cross-domain groups the matcher relies on
+    for a, b in [("采购", "进货"), ("防护服", "隔离衣"), ("志愿者", "义工"), ("转移", "撤离"), ("停电", "断电")]:
+        assert set(lex.multi[a]) & set(lex.multi[b]), (a, b)
