@@ -11,7 +11,9 @@ same steps to the knowledge base at build time and to a query at run time:
 * :func:`char_readings` / :func:`pinyin_bigrams` / :func:`pinyin_key` give toneless,
   "fuzzy" pinyin (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing merged) so that a word typed
   with a pinyin IME slip or a homophone (风控 for 封控, 荣错 for 容错) has the same key.
-* :func:`words` segments with jieba and drops function words.
+* :func:`segment` / :func:`words` segment with jieba and drop stopwords (the lists in
+  ``knowledge/lexicon/stopwords.yaml``: function words, chat filler, generic case-question
+  words).
 """
 
 from __future__ import annotations
@@ -73,13 +75,6 @@ def to_simplified(text: str) -> str:
         return text
 
 
-def _keep(ch: str) -> bool:
-    cat = unicodedata.category(ch)
-    # letters and numbers stay; punctuation, symbols (emoji), separators, marks, control,
-    # format (RTL/zero-width), surrogates, private use and unassigned characters go.
-    return cat[0] in "LN"
-
-
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -87,7 +82,8 @@ def _fold_once(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
     text = text.lower()
-    # \w is str.isalnum() (letters and numbers of every script) plus "_"
+    # \w is str.isalnum() (letters and numbers of every script) plus "_": punctuation,
+    # symbols and emoji, marks, control and format characters all become spaces
     text = _NON_WORD.sub(" ", text)
     return " ".join(text.split())
 
