@@ -70,9 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--cases", type=int, default=10_000)
     bench.add_argument("--queries", type=int, default=200)
     bench.add_argument("--seed", type=int, default=7)
-    from bot import bench_load
+    from bot import bench_load, report_cli
 
     bench_load.add_parser(sub)
+    report_cli.add_parsers(sub)
     return parser
 
 
@@ -84,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cadrebot: {exc}", file=sys.stderr)
         return 2
-    handler = _COMMANDS[args.command]
+    from bot import report_cli
+
+    handler = {**_COMMANDS, **report_cli.COMMANDS}[args.command]
     try:
         return asyncio.run(handler(settings, args)) or 0
     except KeyboardInterrupt:
