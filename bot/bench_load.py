@@ -338,7 +338,8 @@ class _Sim:
         self.deadline = deadline
         self.sem = asyncio.Semaphore(concurrency)
         self.stats = stats
-        self.claimed: set[str] = set()
+        self.claimed: set[str] = set()  # refs a supervisor has taken up
+        self.accepted: set[str] = set()  # ... and accepted: a colleague may press accept again
         self.cadres_left: Counter = Counter()  # unit -> cadres still running their script
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -497,7 +498,9 @@ class _Sim:
                 if refs:
                     self.claimed.add(refs[0])
                     await self._review(user, rng, refs[0])
-                elif (taken := _REF.findall("\n".join(m.plain for m in queue))) and rng.random() < 0.15:
+                elif (taken := [r for r in _REF.findall("\n".join(m.plain for m in queue)) if r in self.accepted]) and (
+                    rng.random() < 0.15
+                ):
                     # a colleague already took it: opening and accepting it again must be answered calmly
                     await self.think(rng, 0.3)
                     view = await self.send(user, "view", f"/view {taken[0]}")
@@ -517,6 +520,7 @@ class _Sim:
         accepted = await self.press(user, "accept", view[0], f"sv:acc:{ref}")
         if "已受理" not in "\n".join(m.plain for m in accepted):
             return self.missing("accept", user, accepted)
+        self.accepted.add(ref)
         await self.think(rng)
         view = await self.send(user, "view", f"/view {ref}")
         await self.think(rng, 0.3)
