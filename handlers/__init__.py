@@ -6,7 +6,17 @@ from telegram.ext import Application
 
 
 def register_all(application: Application) -> None:
-    from handlers import admin_kb, admin_users, common, filing_forms, followup, knowledge, selfcheck, supervise
+    from handlers import (
+        admin_kb,
+        admin_users,
+        common,
+        filing_forms,
+        followup,
+        knowledge,
+        selfcheck,
+        stats,
+        supervise,
+    )
 
     common.register(application)
     admin_users.register(application)
@@ -16,6 +26,7 @@ def register_all(application: Application) -> None:
     filing_forms.register(application)
     followup.register(application)
     supervise.register(application)
+    stats.register(application)
     admin_kb.register(application)
     admin_kb.register_uploads(application)
     knowledge.register_free_text(application)

@@ -195,3 +195,28 @@ async def test_feedback_read_answer_and_forward(chat: LocalChat) -> None:
     assert "当前状态下不能" in texts(await chat.press(SUP, view[0], f"sv:ffwd:{ref}"))
     row = await chat.services.storage.db.fetchone("SELECT state FROM filings WHERE ref = ?", (ref,))
     assert row[0] == "answered"
+
+
+async def test_stats_export_and_chart_for_own_units_only(chat: LocalChat) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    ref, (notice,) = await _filed(chat)
+    await chat.press(SUP, notice, f"sv:acc:{ref}")
+    summary = await chat.send(SUP, "/stats")
+    assert "甲社区" in texts(summary) or "1" in texts(summary)
+    assert "用法" in texts(await chat.send(SUP, "/stats 2026-13-01"))
+    xlsx = await chat.press_label(SUP, summary[-1], "导出 Excel")
+    document = next(m.document for m in xlsx if m.document)
+    book = load_workbook(io.BytesIO(document[1]))
+    cells = [c.value for row in book.worksheets[0].iter_rows() for c in row]
+    assert ref in cells
+    chart = await chat.press_label(SUP, summary[-1], "每周认定图")
+    assert any(m.photo and m.photo.startswith(b"\x89PNG") for m in chart)
+    foreign = await chat.send(FOREIGN, "/stats")
+    foreign_xlsx = await chat.press_label(FOREIGN, foreign[-1], "导出 Excel")
+    book = load_workbook(io.BytesIO(next(m.document for m in foreign_xlsx if m.document)[1]))
+    assert ref not in [c.value for row in book.worksheets[0].iter_rows() for c in row]
+    assert "没有使用这项功能的权限" in texts(await chat.send(CADRE, "/stats"))
+    assert "export.xlsx" in [e.action for e in await chat.services.storage.audit.all()]
