@@ -395,6 +395,8 @@ class _Sim:
                 await getattr(self, f"_{block}")(user, rng)
         except _TimeUp:
             pass
+        except Exception as exc:  # the script itself failed: count it, let the other users go on
+            self.stats.error("script", f"cadre {user}: " + "".join(traceback.format_exception(exc))[-1500:])
         finally:
             self.cadres_left[unit] -= 1
 
@@ -510,6 +512,8 @@ class _Sim:
                     break
         except _TimeUp:
             pass
+        except Exception as exc:
+            self.stats.error("script", f"supervisor {user}: " + "".join(traceback.format_exception(exc))[-1500:])
 
     async def _review(self, user: int, rng: random.Random, ref: str) -> None:
         await self.think(rng, 0.5)
