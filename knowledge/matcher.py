@@ -512,6 +512,7 @@ class _Index:
         # Pinyin terms. One that only one exact bigram sounds like has exactly that bigram's
         # postings: it points at them (no copy). One shared by homophones gets its own
         # postings, the per-entry sum of its bigrams' frequencies.
+        alias = np.full(n_terms, -1, dtype=np.int32)  # pinyin term -> bigram with the same postings
         if len(p_src):
             pairs = np.unique(p_src * max(n_terms, 1) + b_src)
             p_src, b_src = pairs // max(n_terms, 1), pairs % max(n_terms, 1)
@@ -519,6 +520,7 @@ class _Index:
             single = n_src[p_src] == 1
             sp, sb = p_src[single], b_src[single]
             start[sp], end[sp], df[sp] = start[sb], end[sb], df[sb]
+            alias[sp] = sb
             mp, mb = p_src[~single], b_src[~single]
             parts = self._merge_homophones(mp, mb, start, df, post_docs, tf_sorted, n_terms)
             if parts is not None:
@@ -535,6 +537,7 @@ class _Index:
                 del m_term, m_docs, m_tf, parts
         self.post_docs = post_docs
         self.start, self.end = start, end
+        self.alias = alias
         n = max(self.n, 1)
         dff = df.astype(np.float64)
         self.idf = np.log1p((n - dff + 0.5) / (dff + 0.5)).astype(np.float32)
@@ -597,17 +600,32 @@ class _Index:
 
     # ------------------------------------------------------------------ query
 
-    def term_info(self, q: _Query) -> tuple[list[int], np.ndarray]:
-        """Ids and query weights of the query terms this index knows."""
+    def term_info(self, q: _Query) -> tuple[list[int], np.ndarray, dict[str, int]]:
+        """Posting lists to scan for the query, their query weights, and for each known
+        query term the row (posting list) that evidences it. A pinyin term that is an alias
+        of an exact bigram shares that bigram's row: same postings, scanned once."""
         tids: list[int] = []
         weights: list[float] = []
-        vocab = self.vocab
+        rows: dict[str, int] = {}
+        row_of: dict[int, int] = {}
+        vocab, alias = self.vocab, self.alias
         for t, w in zip(q.terms, q.weights, strict=True):
             tid = vocab.get(t)
-            if tid is not None:
+            if tid is None:
+                continue
+            if t[0] == "p":
+                a = int(alias[tid])
+                if a >= 0:
+                    tid = a
+            i = row_of.get(tid)
+            if i is None:
+                i = row_of[tid] = len(tids)
                 tids.append(tid)
                 weights.append(w)
-        return tids, np.asarray(weights, dtype=np.float32)
+            else:
+                weights[i] += w
+            rows[t] = i
+        return tids, np.asarray(weights, dtype=np.float32), rows
 
     def score(self, tids: Sequence[int], qw: np.ndarray) -> np.ndarray:
         """BM25F scores of every entry: one bincount over the query terms' postings."""
@@ -757,7 +775,7 @@ class Matcher:
         q = _analyse_query(text, self._lex, stop)
         if not q.terms:
             return _EMPTY
-        tids, qw = index.term_info(q)
+        tids, qw, rows = index.term_info(q)
         if not tids:
             return _EMPTY
         scores = index.score(tids, qw)
@@ -768,7 +786,7 @@ class Matcher:
         if len(top) == 0:
             return _EMPTY
         contains = index.contains(tids, top)
-        feats = self._features(index, q, tids, scores, top, contains)
+        feats = self._features(q, rows, index, scores, top, contains)
         # the shortlist (by BM25F) is re-ranked by the calibrated confidence
         order = np.argsort(-feats["logit"], kind="stable")
         top, conf, logit = top[order], feats["confidence"][order], feats["logit"][order]
@@ -792,7 +810,7 @@ class Matcher:
         return MatchResult(hits=tuple(hits), confident=confident, ambiguous=ambiguous)
 
     def _features(
-        self, index: _Index, q: _Query, tids: list[int], scores: np.ndarray, top: np.ndarray, contains: np.ndarray
+        self, q: _Query, rows: dict[str, int], index: _Index, scores: np.ndarray, top: np.ndarray, contains: np.ndarray
     ) -> dict[str, np.ndarray]:
         """Scale-free evidence for the shortlisted entries, and the calibrated confidence.
 
@@ -804,30 +822,26 @@ class Matcher:
           sound or synonym).
         """
         strength = scores[top] / (index.idf_unseen * (K1 + 1.0))
-        wcov = self._word_coverage(index, q, tids, contains)
+        wcov = self._word_coverage(q, rows, contains)
         logit = self._calibrate(strength, wcov, scores[top] / max(float(scores[top].max()), 1e-9))
         conf = 1.0 / (1.0 + np.exp(-logit))
         return {"strength": strength, "wcov": wcov, "logit": logit, "confidence": conf}
 
     @staticmethod
-    def _word_coverage(index: _Index, q: _Query, tids: list[int], contains: np.ndarray) -> np.ndarray:
+    def _word_coverage(q: _Query, rows: dict[str, int], contains: np.ndarray) -> np.ndarray:
         """Share of the query's content words (weighted by how informative they are in
         general Chinese, from jieba's dictionary) that an entry evidences."""
         n_docs = contains.shape[1]
         if not q.words:
             return np.zeros(n_docs)
-        row = {}
-        known_terms = [t for t, _w in zip(q.terms, q.weights, strict=True) if t in index.vocab]
-        for i, t in enumerate(known_terms):
-            row[t] = i
         num = np.zeros(n_docs)
         den = 0.0
         for w, ev in q.words:
             info = _word_info(w)
             den += info
-            rows = [row[e] for e in ev if e in row]
-            if rows:
-                num += info * contains[rows].any(axis=0)
+            r = [rows[e] for e in ev if e in rows]
+            if r:
+                num += info * contains[r].any(axis=0)
         return num / den if den else np.zeros(n_docs)
 
     @staticmethod
