@@ -9,6 +9,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Callba
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
+from bot import log_redact
 from bot.i18n import LOCALES
 from bot.persistence import SqlitePersistence
 from bot.services import Services
@@ -35,6 +36,7 @@ def build_application(
     with_updater: bool = True,
 ) -> Application:
     settings = services.settings
+    log_redact.redact(settings.token)  # before the Bot exists: it logs its URL, token included
     builder: ApplicationBuilder = (
         ApplicationBuilder()
         .token(settings.token or OFFLINE_TOKEN)
