@@ -200,6 +200,15 @@ def _rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
+def _cpu_pressure_us() -> int | None:
+    """Microseconds during which some task on this machine waited for a CPU (Linux PSI)."""
+    try:
+        with open("/proc/pressure/cpu") as fh:
+            return int(fh.readline().rsplit("total=", 1)[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _pct(values: Sequence[float], p: float) -> float:
     if not values:
         return 0.0
@@ -658,7 +667,7 @@ async def run_load(
                 await asyncio.sleep(0.2)
 
         sampler = asyncio.create_task(sample())
-        cpu0, wall0 = time.process_time(), time.perf_counter()
+        cpu0, wall0, pressure0 = time.process_time(), time.perf_counter(), _cpu_pressure_us()
         tasks = [
             asyncio.create_task(sim.cadre(uid, unit) if role == "cadre" else sim.supervisor(uid, unit))
             for uid, role, unit in roles
@@ -667,6 +676,8 @@ async def run_load(
         await chat.settle()
         wall = time.perf_counter() - wall0
         cpu = time.process_time() - cpu0
+        pressure1 = _cpu_pressure_us()
+        load = os.getloadavg()[0]
         sampling = False
         await sampler
         peak = max(peak, _rss_mb())
@@ -696,6 +707,11 @@ async def run_load(
         "p95_wait_ms": round(_pct(stats.waits, 95), 1),
         "cpu_ms_per_update": round(cpu * 1000 / len(lat), 2) if lat else 0.0,
         "cpu_share": round(cpu / wall, 2) if wall > 0 else 0.0,
+        # other work on the machine: share of the run some task waited for a CPU, and the load average
+        "machine_cpu_pressure": None
+        if pressure0 is None or pressure1 is None or wall <= 0
+        else round((pressure1 - pressure0) / 1e6 / wall, 2),
+        "machine_load_1m": round(load, 2),
         "wall_s": round(wall, 1),
         "minutes": minutes,
         "think_s": think_s,
@@ -746,7 +762,8 @@ def _summary(title: str, f: dict) -> str:
         f"  latency p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms; "
         f"p95 wait for a slot {f['p95_wait_ms']} ms",
         f"  cpu {f['cpu_ms_per_update']} ms/update ({f['cpu_share']:.0%} of one core), "
-        f"peak RSS {f['peak_mb']} MB (start {f['rss_start_mb']} MB), db {f['db_mb']} MB",
+        f"peak RSS {f['peak_mb']} MB (start {f['rss_start_mb']} MB), db {f['db_mb']} MB; machine: load "
+        f"{f['machine_load_1m']}, cpu pressure {f['machine_cpu_pressure']}",
         f"  filed {f['filed']}, decided {f['decided']}, errors {f['errors']} {f['error_kinds'] or ''}",
         "  p95 by action: " + ", ".join(f"{a} {v}" for a, v in f["p95_by_action_ms"].items()),
         "  p95 by phase of an update: " + ", ".join(f"{a} {v}" for a, v in f["p95_by_phase_ms"].items()),
@@ -775,6 +792,7 @@ async def command(settings: Settings, args: argparse.Namespace) -> int:
     line["cpu_ms_per_update"] = ours["cpu_ms_per_update"]
     line["think_s"] = ours["think_s"]
     line["cases"] = ours["cases"]
+    line["machine_cpu_pressure"] = ours["machine_cpu_pressure"]
     line["minutes"] = ours["minutes"]
     if base is not None:
         line["baseline_p95_ms"] = base["p95_ms"]
