@@ -14,13 +14,14 @@ import logging
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.i18n import split_message
 from storage.sqlite.storage import SqliteStorage
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # for refusals that are neither final (403/400) nor the network's fault
+BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # between delivery rounds that got nothing through
 
 
 class Notifier:
@@ -52,27 +53,36 @@ class Notifier:
             self._task = None
 
     async def _run(self) -> None:
+        failures = 0
         while True:
-            await self._wake.wait()
+            if failures:
+                # Something could not be sent: try again later (sooner if something new is queued),
+                # backing off while the network stays down instead of spinning through the attempts.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), BACKOFF_S[min(failures, len(BACKOFF_S)) - 1])
+            else:
+                await self._wake.wait()
             self._wake.clear()
             try:
                 await self.drain()
             except Exception:  # the worker must outlive any one bad message
                 log.exception("notifier: delivery round failed")
-                await asyncio.sleep(1)
-                self._wake.set()
+                failures += 1
+                continue
+            failures = failures + 1 if await self.storage.outbox.pending(1) else 0
 
     async def drain(self) -> int:
-        """Deliver everything pending; returns the number delivered."""
+        """Deliver everything pending once; returns the number delivered. What failed stays pending
+        (unless refused for good) for the worker's next round."""
         assert self.bot is not None
         delivered = 0
+        tried: set[int] = set()
         async with self._deliver_lock:
-            while pending := await self.storage.outbox.pending():
+            while pending := [m for m in await self.storage.outbox.pending() if m.id not in tried]:
                 for message in pending:
+                    tried.add(message.id)
                     if await self._deliver(message.id, message.chat_id, message.text, message.markup, message.attempts):
                         delivered += 1
-                if all(m.attempts + 1 >= MAX_ATTEMPTS for m in pending) and not delivered:
-                    break
         return delivered
 
     async def _deliver(self, message_id: int, chat_id: int, text: str, markup: str | None, attempts: int) -> bool:
@@ -92,6 +102,13 @@ class Notifier:
             # Blocked bot or a refused text: retrying cannot help; record why and move on.
             await self.storage.outbox.mark_failed(message_id, str(exc), final=True)
             log.warning("notifier: message %s to %s refused: %s", message_id, chat_id, exc)
+            return False
+        except NetworkError as exc:
+            # 5xx, timeouts, dropped connections: the network's fault, not the message's. Keep it
+            # pending however long the outage lasts (a timed-out send may then arrive twice: a
+            # notification is better twice than never).
+            await self.storage.outbox.mark_failed(message_id, str(exc), final=False)
+            log.warning("notifier: message %s to %s not sent yet: %s", message_id, chat_id, exc)
             return False
         except TelegramError as exc:
             await self.storage.outbox.mark_failed(message_id, str(exc), final=attempts + 1 >= MAX_ATTEMPTS)
