@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 async def run_telegram(settings: Settings, webhook_url: str | None = None, listen: str = "0.0.0.0:8443") -> None:
     services = await Services.open(settings)
     application = build_application(services, request=RetryingRequest(), rate_limit_outgoing=True)
-    application.add_handler(TypeHandler(Update, DuplicateFilter()), group=-1000)
+    ledger = UpdateLedger(services.storage.ptb)
+    await ledger.load()
+    application.add_handler(TypeHandler(Update, ledger.drop_repeated), group=-1000)
+    application.add_handler(TypeHandler(Update, ledger.handled), group=1000)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -125,21 +128,45 @@ class RetryingRequest(BaseRequest):
         raise AssertionError("unreachable")
 
 
-class DuplicateFilter:
-    """Drops an update this process has already handled: Telegram may hand one out twice, and an
-    update delivered out of order makes the poller fetch the later one again. A repeated text
-    answer would otherwise also fill the next step of a form."""
+class UpdateLedger:
+    """The ids of the updates handled last, kept in the database, so an update is handled once.
 
-    def __init__(self, size: int = 10_000) -> None:
+    Telegram may hand an update out twice, hands out again everything a crashed bot took but had not
+    confirmed (the next ``getUpdates`` confirms), and an update delivered out of order makes the
+    poller fetch the later one again. A repeated text answer would fill the next step of a form too.
+
+    An id is recorded *before* its update is handled: a bot killed while handling it will not
+    handle it again (at most once, like Telegram's own confirmation; handlers save before they
+    answer, so what was answered is kept, and what was not answered the user sends again).
+    After each update the conversation states and user data are flushed at once (PTB would wait up
+    to ``persistence_interval_s``): a bot killed right after answering a step still knows, when it
+    comes back, that the user is in the middle of a form.
+    """
+
+    KEEP = 500  # more than one getUpdates batch (at most 100)
+
+    def __init__(self, state: Any) -> None:
+        self.state = state  # storage.sqlite.ptb_state.SqlitePtbState; the unused "bot" slot holds the ids
         self._seen: set[int] = set()
         self._order: deque[int] = deque()
-        self._size = size
 
-    async def __call__(self, update: Update, context: Any) -> None:
+    async def load(self) -> None:
+        saved = (await self.state.load("bot")).get(0) or {}
+        for update_id in saved.get("handled_updates", []):
+            self._remember(int(update_id))
+
+    async def drop_repeated(self, update: Update, context: Any) -> None:
         if update.update_id in self._seen:
-            log.warning("update %s delivered again: ignored", update.update_id)
+            log.warning("update %s handed out again: already handled, ignored", update.update_id)
             raise ApplicationHandlerStop
-        self._seen.add(update.update_id)
-        self._order.append(update.update_id)
-        if len(self._order) > self._size:
+        self._remember(update.update_id)
+        await self.state.save("bot", 0, {"handled_updates": list(self._order)})
+
+    async def handled(self, update: Update, context: Any) -> None:
+        await context.application.update_persistence()
+
+    def _remember(self, update_id: int) -> None:
+        self._seen.add(update_id)
+        self._order.append(update_id)
+        while len(self._order) > self.KEEP:
             self._seen.discard(self._order.popleft())
