@@ -192,8 +192,8 @@ class FakeTelegram:
                 raise TimeoutError(f"no injected {method} fault fired")
             await asyncio.sleep(0.02)
 
-    def drop(self, method: str, times: int = 1) -> None:
-        self.inject(method, *[Fault("drop") for _ in range(times)])
+    def drop(self, method: str, times: int = 1, chat_id: int | None = None) -> None:
+        self.inject(method, *[Fault("drop", chat_id=chat_id) for _ in range(times)])
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every send to them is refused with 403, as Telegram does."""

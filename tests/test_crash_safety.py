@@ -288,3 +288,29 @@ async def test_backup_while_the_bot_writes_then_restore(telegram: FakeTelegram, 
     assert 0 <= copied <= 3
     assert await _audit_problems(restored) == []
     assert bot.query("SELECT COUNT(*) FROM preregistrations")[0][0] == 3
+
+
+async def test_typing_on_after_a_crash_without_resume(telegram: FakeTelegram, bot: BotProcess) -> None:
+    """Killed right after a step was answered: the next answer, typed straight away, goes to the form."""
+    await say(telegram, CADRE, "/apply", "第 1/")
+    await say(telegram, CADRE, ANSWERS[0], "第 2/")
+    await bot.kill()
+    await bot.start()
+    await say(telegram, CADRE, ANSWERS[1], "第 3/")
+    step, data = _draft(bot, "request")
+    assert step == "consequences" and data["when_where"] == ANSWERS[1]
+
+
+async def test_answer_handed_out_again_after_a_crash_is_taken_once(telegram: FakeTelegram, bot: BotProcess) -> None:
+    """The process handled an answer, then died before Telegram heard it was taken: the restarted bot
+    is handed the same update again and must not also take it as the answer to the next step."""
+    await say(telegram, CADRE, "/apply", "第 1/")
+    telegram.ignore_offsets = True
+    await say(telegram, CADRE, ANSWERS[0], "第 2/")
+    await bot.kill()
+    mark = telegram.mark()
+    await bot.start()
+    await telegram.wait_idle(quiet=1.0)
+    telegram.ignore_offsets = False
+    step, data = _draft(bot, "request")
+    assert step == "when_where", f"the answer was taken twice: {data}; sent {telegram.sent_to(CADRE, mark)}"

@@ -164,3 +164,16 @@ async def test_blocked_user_does_not_stop_others(telegram: FakeTelegram, bot: Bo
     assert telegram.sent_to(OTHER) == [] and telegram.sent_to(SUP2) == []
     # The blocked cadre's /apply still saved a draft: nothing they did is lost.
     assert bot.query("SELECT COUNT(*) FROM drafts WHERE telegram_id = ?", (OTHER,))[0][0] == 1
+
+
+async def test_notification_survives_a_network_outage(telegram: FakeTelegram, bot: BotProcess) -> None:
+    """A supervisor's phone network is gone for a while: the notice of a new filing still arrives."""
+    preview = await request_to_preview(telegram, CADRE)
+    telegram.drop("sendMessage", times=3, chat_id=SUP)  # three sends to SUP die on the wire
+    telegram.fail("sendMessage", 502, times=5, chat_id=SUP)  # then five Bad Gateways
+    done = await press(telegram, CADRE, preview, "确认提交", "✅ 已提交")
+    ref = re.search(r"RC-\d{4}-\d{6}", done.plain).group(0)
+    await telegram.wait_for(lambda m: m.chat_id == SUP2 and ref in m.plain)
+    await telegram.wait_for(lambda m: m.chat_id == SUP and ref in m.plain, timeout=30)
+    assert telegram.pending_faults() == 0
+    assert _count(telegram, SUP, ref) == 1
