@@ -164,9 +164,14 @@ class _WindowLog:
 
 class _TimedChat(LocalChat):
     """LocalChat whose ``_feed`` is the same three steps, each timed: the Application handling
-    the update, PTB's persistence flush, and the notifier drain (ms, appended to ``phases``)."""
+    the update, PTB's persistence flush, and the notifier drain (ms, appended to ``phases``).
+
+    With ``flush_each = False`` only the first step is done per update, as in production: PTB
+    flushes persistence every ``persistence_interval_s`` and the notifier worker delivers in the
+    background when something was queued."""
 
     phases: dict[str, list[float]]
+    flush_each: bool = True
 
     async def _feed(self, payload: dict[str, Any]) -> list[SentMessage]:
         before = len(self.api.log)
@@ -174,6 +179,9 @@ class _TimedChat(LocalChat):
         t0 = time.perf_counter()
         await self.application.process_update(update)
         t1 = time.perf_counter()
+        if not self.flush_each:
+            self.phases.setdefault("handle", []).append((t1 - t0) * 1000.0)
+            return self.api.log[before:]
         await self.application.update_persistence()
         t2 = time.perf_counter()
         await self.settle()
@@ -591,6 +599,7 @@ async def run_load(
     concurrency: int = 50,
     knowledge: KnowledgeService | None = None,
     cases: int | None = None,
+    flush: Literal["update", "interval"] = "update",
     locale: str = "zh",
 ) -> dict:
     """Run the mix for ``users`` simulated users for at most ``minutes``; return the figures.
@@ -598,7 +607,10 @@ async def run_load(
     ``think_s`` is a user's mean pause before typing (buttons take a third of it), so the
     offered load is about ``users / think_s`` updates per second. ``knowledge`` reuses a built
     matcher; otherwise the bundled knowledge base is used, its cases replaced by ``cases``
-    synthetic ones (:func:`knowledge.benchmark.synthetic_cases`) when given.
+    synthetic ones (:func:`knowledge.benchmark.synthetic_cases`) when given. ``flush="update"``
+    (as :class:`LocalChat` does) flushes PTB's persistence and drains the notifier after every
+    update, inside the timed span; ``"interval"`` leaves both to their background loops, as in
+    production.
     """
     if users < 1:
         raise ValueError("users must be at least 1")
@@ -621,6 +633,7 @@ async def run_load(
 
     chat = await _TimedChat.start(settings, service)
     chat.phases = {}
+    chat.flush_each = flush == "update"
     chat.api.log = _WindowLog()  # type: ignore[assignment]
     stats = _Stats()
     errors_log = _ErrorLog()
@@ -717,6 +730,7 @@ async def run_load(
         "think_s": think_s,
         "concurrency": concurrency,
         "cases": len(kb.cases),
+        "flush": flush,
         "units": units,
         "supervisors": sum(1 for _, r, _ in roles if r == "supervisor"),
         "filed": stats.filed,
@@ -749,6 +763,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--concurrency", type=int, default=50, help="updates in flight at most (default 50)")
     parser.add_argument("--cases", type=int, help="replace the bundled cases by this many synthetic ones")
+    parser.add_argument(
+        "--flush",
+        choices=("update", "interval"),
+        default="update",
+        help="persistence flush and notifier drain after every update, timed (default), or in the background",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-baseline", action="store_true", help="skip the run with the naive matcher")
     parser.add_argument("--workdir", type=Path, help="where the benchmark databases go (default: a temp dir)")
@@ -758,7 +778,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def _summary(title: str, f: dict) -> str:
     lines = [
         f"{title}: {f['users']} users, {f['updates']} updates in {f['wall_s']} s "
-        f"({f['updates_per_s']}/s), think {f['think_s']} s, {f['cases']} cases, matcher: {f['matcher']}",
+        f"({f['updates_per_s']}/s), think {f['think_s']} s, {f['cases']} cases, flush per {f['flush']}, "
+        f"matcher: {f['matcher']}",
         f"  latency p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms; "
         f"p95 wait for a slot {f['p95_wait_ms']} ms",
         f"  cpu {f['cpu_ms_per_update']} ms/update ({f['cpu_share']:.0%} of one core), "
@@ -774,7 +795,7 @@ def _summary(title: str, f: dict) -> str:
 
 async def command(settings: Settings, args: argparse.Namespace) -> int:
     """Run the mix, then the same mix with the naive matcher; JSON line on stdout."""
-    options = {"seed": args.seed, "think_s": args.think_s, "concurrency": args.concurrency}
+    options = {"seed": args.seed, "think_s": args.think_s, "concurrency": args.concurrency, "flush": args.flush}
     knowledge = await asyncio.to_thread(_build_knowledge, args.cases, args.seed)
     with tempfile.TemporaryDirectory(prefix="cadrebot-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
@@ -792,6 +813,7 @@ async def command(settings: Settings, args: argparse.Namespace) -> int:
     line["cpu_ms_per_update"] = ours["cpu_ms_per_update"]
     line["think_s"] = ours["think_s"]
     line["cases"] = ours["cases"]
+    line["flush"] = ours["flush"]
     line["machine_cpu_pressure"] = ours["machine_cpu_pressure"]
     line["minutes"] = ours["minutes"]
     if base is not None:
