@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from datetime import UTC, datetime, timedelta
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -50,6 +51,7 @@ class World:
     pr: str = ""
     rc_b: str = ""
     staged: int = 0
+    item: int = 0
     refs: dict[str, str] = field(default_factory=dict)
 
 
@@ -246,6 +248,17 @@ async def _state(w: World, ref: str) -> str:
     return row[0]
 
 
+async def _decide_and_draw(w: World) -> None:
+    """SUP decided; the look-back draw assigns the item to someone else — here the admin, as the unit
+    has no other active supervisor (the former one is deactivated)."""
+    await _decide(w)
+    now = datetime.now(UTC)
+    _, items = await w.chat.services.lookback.draw(ADMIN, now - timedelta(days=1), now + timedelta(days=1), share=1.0,
+                                                   min_size=1)
+    assert items and items[0].reviewer_id == ADMIN, items
+    w.item = items[0].id
+
+
 SUPERVISORS_OF_UNIT = {"supervisor", "admin"}
 ACTIONS = [
     Action("sv:acc", lambda w: [("press", f"sv:acc:{w.rc}")], SUPERVISORS_OF_UNIT),
@@ -280,6 +293,13 @@ ACTIONS = [
     Action("/draftcase", lambda w: [("send", f"/draftcase {w.rc}")], {"admin"}, _decide),
     Action("/lookback draw", lambda w: [("send", "/lookback draw")], {"supervisor", "admin", "supervisor_other_unit"},
            _decide),
+    Action("lb:ok", lambda w: [("press", f"lb:ok:{w.item}")], {"admin"}, _decide_and_draw),
+    Action("lb:fix→dc→reason→clearing note", lambda w: [
+        ("press", f"lb:fix:{w.item}"), ("press", "dc:o:partially_tolerated"), ("press", "dc:ok:"),
+        ("send", "复核认为价格差异在应急合理范围内，出于公心，应予容错。"),
+        ("send", "经复核，该同志应急采购行为符合容错条件，特此澄清。")], {"admin"}, _decide_and_draw),
+    Action("my:wd→wdok", lambda w: [("press", f"my:wd:{w.rc}"), ("press", f"my:wdok:{w.rc}")], {"owner"}),
+    Action("kbm:rb→rbok", lambda w: [("press", "kbm:rb:1"), ("press", "kbm:rbok:1")], {"admin"}),
     Action("fm:sub of another's draft", lambda w: [("press", "fm:sub:r"), ("press", "fm:del:r")], set()),
 ]
 
@@ -501,3 +521,53 @@ async def test_token_never_appears_in_logs_even_at_debug(tmp_path: Path) -> None
     secret = TOKEN.split(":", 1)[1]
     assert TOKEN not in log and secret not in log, [line for line in log.splitlines() if secret in line][:3]
     assert "Traceback" not in log
+
+
+# -- every namespace and action, forged, by everyone who holds no right over the owner's filings ----
+def _sweep(w: World) -> list[str]:
+    refs = [w.rc, w.fb, w.pr, w.rc_b]
+    payloads = [f"sv:{a}:{r}" for a in ("v", "acc", "read", "ack", "info", "note", "msg", "fans", "ffwd", "dec", "zz")
+                for r in refs]
+    payloads += [f"my:{a}:{r}" for a in ("v", "ans", "wd", "wdok", "zz") for r in refs]
+    payloads += ["dc:o:tolerated", "dc:b:law", "dc:d:1", "dc:ok:", "dc:zz:",
+                 "lb:ok:1", "lb:fix:1", "lb:ok:0", "lb:zz:1",
+                 f"kbm:apply:{w.staged}", f"kbm:drop:{w.staged}", "kbm:rb:1", "kbm:rbok:1", "kbm:hist:",
+                 "kbm:export:", "kbm:zz:1", "kbe:f:title", "kbe:f:answer", "inv:role:cadre", "inv:role:supervisor",
+                 "inv:role:admin", "fm:go:r", "fm:back:r", "fm:pv:r", "fm:ed:r.what_happened", "fm:sub:r", "fm:del:r",
+                 "fm:skip:r", "fm:done:r", "fm:ch:f.problems", "fm:tk:r.C-x", "fm:yes:r", "fm:no:r", "fm:sub:f",
+                 "fm:del:p", "fc:cite:C-x", "kb:art:A-procedure", "kb:case:C-x", "sc:a:yes.q1", "sc:skip:",
+                 "sc:back:", "lang:set:xx", "zz:zz:zz"]
+    from handlers import menu
+
+    payloads += [f"m:{e.action}:" for e in menu._ENTRIES]
+    return payloads
+
+
+SWEPT = ("unregistered", "deactivated", "cadre", "cadre_other_unit", "supervisor_other_unit")
+GUARDED = tuple(t for t in TABLES if t != "drafts")
+
+
+@pytest.mark.parametrize("role", SWEPT)
+async def test_every_namespace_and_action_forged(world: World, role: str) -> None:
+    chat, actor = world.chat, ROLES[role]
+    await _owner_draft_at_preview(world)
+    await chat.services.filings.mark_feedback_read(world.fb, SUP)  # so fans/ffwd are possible for someone
+    await chat.settle()
+    owner_drafts = "SELECT * FROM drafts WHERE telegram_id = ? ORDER BY rowid"
+    drafts_before = [tuple(r) for r in await chat.services.storage.db.fetchall(owner_drafts, (OWNER,))]
+    before = await dump(chat)
+    anchor = (await chat.send(actor, "/help"))[-1]
+    for data in _sweep(world):
+        if world.rc_b in data and role in ("cadre_other_unit", "supervisor_other_unit"):
+            continue  # their own unit's request: theirs to act on
+        out = await chat.press(actor, anchor, data)
+        shown = clean(chat, out)
+        assert out, f"{data} by {role}: silence"
+        assert not [m for m in out if m.chat_id != actor], f"{data} by {role} reached someone else"
+        assert_no_leak(shown, also=(NOTE[:8],))
+        if data.startswith(("sc:", "dc:")) or data in ("m:check:",):
+            await chat.send(actor, "/cancel")
+    after = await dump(chat)
+    changed = [t for t in GUARDED if before[t] != after[t]]
+    assert changed == [], f"forged presses by {role} changed {changed}"
+    assert [tuple(r) for r in await chat.services.storage.db.fetchall(owner_drafts, (OWNER,))] == drafts_before
