@@ -18,16 +18,31 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.audit import verify_storage
 from storage.sqlite.storage import SqliteStorage
-from tests.http_api import ANSWERS, BotProcess, FakeTelegram, SentMessage, press, request_to_preview, say
+from tests.http_api import (
+    ANSWERS,
+    BotProcess,
+    FakeTelegram,
+    SentMessage,
+    press,
+    request_to_preview,
+    say,
+    unexpected_tracebacks,
+)
 
-CADRE, SUP, SUP2 = 2, 3, 5
-USERS = ((CADRE, "cadre", "甲社区"), (SUP, "supervisor", "甲社区"), (SUP2, "supervisor", "甲社区"))
+TEAMS = 8  # one team per test: a (seconded) cadre and two supervisors, in a unit of their own
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
-@pytest.fixture
+def team(n: int) -> tuple[int, int, int]:
+    return 100 * n + 1, 100 * n + 2, 100 * n + 3
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def telegram():
     server = FakeTelegram()
     await server.start()
@@ -37,17 +52,33 @@ async def telegram():
         await server.stop()
 
 
-@pytest.fixture
-async def bot(tmp_path: Path, telegram: FakeTelegram):
-    process = BotProcess(telegram, tmp_path / "bot.sqlite3", tmp_path)
-    process.add_users(*USERS, seconded=(CADRE,))
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot(tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram):
+    """One database for the module, and one process at a time on it: tests kill and restart it."""
+    workdir = tmp_path_factory.mktemp("crash")
+    process = BotProcess(telegram, workdir / "bot.sqlite3", workdir)
+    users = []
+    for n in range(1, TEAMS + 1):
+        cadre, sup, sup2 = team(n)
+        unit = f"第{n}社区"
+        users += [(cadre, "cadre", unit), (sup, "supervisor", unit), (sup2, "supervisor", unit)]
+    process.add_users(*users, seconded=tuple(team(n)[0] for n in range(1, TEAMS + 1)))
     await process.start()
     try:
         yield process
     finally:
-        log = await process.stop()
-    assert "Traceback" not in log, log
-    assert await _audit_problems(process.db_path) == []
+        await process.stop()
+    assert unexpected_tracebacks(process.log) == []
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="module")
+async def _running_and_verified(bot: BotProcess, telegram: FakeTelegram):
+    yield
+    telegram.faults.clear()
+    telegram.ignore_offsets = False
+    if bot.process is None:
+        await bot.start()
+    assert await _audit_problems(bot.db_path) == []  # the audit chain verifies after every scenario
 
 
 async def _audit_problems(db_path: Path) -> list:
@@ -58,9 +89,13 @@ async def _audit_problems(db_path: Path) -> list:
         await storage.close()
 
 
-def _draft(bot: BotProcess, kind: str) -> tuple[str, dict] | None:
-    rows = bot.query("SELECT step, data FROM drafts WHERE telegram_id = ? AND kind = ?", (CADRE, kind))
+def _draft(bot: BotProcess, cadre: int, kind: str) -> tuple[str, dict] | None:
+    rows = bot.query("SELECT step, data FROM drafts WHERE telegram_id = ? AND kind = ?", (cadre, kind))
     return (rows[0][0], json.loads(rows[0][1])) if rows else None
+
+
+def _filings(bot: BotProcess, cadre: int) -> int:
+    return bot.query("SELECT COUNT(*) FROM filings WHERE cadre_id = ?", (cadre,))[0][0]
 
 
 async def _until(condition, timeout: float = 20.0) -> None:  # noqa: ASYNC109
@@ -84,12 +119,13 @@ def _button(message: SentMessage, label: str) -> str:
 
 
 async def test_request_killed_mid_form_and_right_after_submit(telegram: FakeTelegram, bot: BotProcess) -> None:
+    CADRE, SUP, SUP2 = team(1)
     await say(telegram, CADRE, "/apply", "第 1/")
     for n, answer in enumerate(ANSWERS[:3], start=2):
         await say(telegram, CADRE, answer, f"第 {n}/")
     # Kill point 1: the fourth answer is saved, its acknowledgement never reached the user.
     await _kill_while_answering(telegram, bot, CADRE, lambda: telegram.user_says(CADRE, ANSWERS[3]))
-    step, data = _draft(bot, "request")
+    step, data = _draft(bot, CADRE, "request")
     assert step == "remedy" and [data[k] for k in ("what_happened", "when_where", "consequences", "motive")] \
         == ANSWERS[:4]
 
@@ -97,25 +133,27 @@ async def test_request_killed_mid_form_and_right_after_submit(telegram: FakeTele
     resumed = await say(telegram, CADRE, "/resume", "第 5/")
     assert "补救" in resumed.plain
     await say(telegram, CADRE, ANSWERS[4], "第 6/")
-    preview = await _to_preview_from_evidence(telegram)
+    preview = await _to_preview_from_evidence(telegram, CADRE)
     for answer in ANSWERS:
         assert answer[:10] in preview.plain  # nothing typed before the crash is lost
 
     # Kill point 2: right after pressing submit — the filing is committed, no reply or notification
     # got out, and Telegram never heard the update was taken (it will hand it out again).
+    fired = sum(1 for i in telegram.injected if i.method == "sendMessage")
     for chat in (CADRE, SUP, SUP2):
         telegram.hang("sendMessage", chat_id=chat)
     telegram.ignore_offsets = True
     submit = telegram.user_presses(CADRE, preview, _button(preview, "确认提交"))
-    await _until(lambda: bot.query("SELECT COUNT(*) FROM filings")[0][0] == 1)
-    await telegram.wait_fired("sendMessage", 2)
+    await _until(lambda: _filings(bot, CADRE) == 1)
+    await telegram.wait_fired("sendMessage", fired + 2)
     await bot.kill()
-    unsent = bot.query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")[0][0]
+    unsent = bot.query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND chat_id IN (?, ?, ?)",
+                       (CADRE, SUP, SUP2))[0][0]
     assert unsent >= 2  # the notifications wait in the durable outbox
 
     mark, handed_out = telegram.mark(), len(telegram.delivered)
     await bot.start()
-    ref = bot.query("SELECT ref FROM filings")[0][0]
+    ref = bot.query("SELECT ref FROM filings WHERE cadre_id = ?", (CADRE,))[0][0]
     # The outbox is delivered after the restart: both supervisors and the cadre learn the reference.
     for chat in (SUP, SUP2, CADRE):
         await telegram.reply_to(chat, ref, mark)
@@ -126,15 +164,15 @@ async def test_request_killed_mid_form_and_right_after_submit(telegram: FakeTele
     # A double tap on the old preview files nothing either.
     telegram.user_presses(CADRE, preview, _button(preview, "确认提交"))
     await telegram.wait_idle(quiet=0.6)
-    assert bot.query("SELECT COUNT(*) FROM filings")[0][0] == 1
-    assert bot.query("SELECT COUNT(*) FROM filing_events WHERE action = 'submit'")[0][0] == 1
+    assert _filings(bot, CADRE) == 1
+    assert bot.query("SELECT COUNT(*) FROM filing_events WHERE filing_ref = ? AND action = 'submit'", (ref,)) == [(1,)]
     for chat in (SUP, SUP2):
         notices = [m for m in telegram.sent_to(chat) if ref in m.plain]
         assert len(notices) == 1, [m.plain[:40] for m in notices]
-    assert _draft(bot, "request") is None
+    assert _draft(bot, CADRE, "request") is None
 
 
-async def _to_preview_from_evidence(telegram: FakeTelegram) -> SentMessage:
+async def _to_preview_from_evidence(telegram: FakeTelegram, CADRE: int) -> SentMessage:
     mark = telegram.mark()
     telegram.user_sends_photo(CADRE, b"\xff\xd8\xff\xe0jpeg")
     added = await telegram.reply_to(CADRE, "第 1 个附件", mark, buttons=True)
@@ -144,12 +182,13 @@ async def _to_preview_from_evidence(telegram: FakeTelegram) -> SentMessage:
 
 
 async def test_feedback_and_report_killed_mid_form(telegram: FakeTelegram, bot: BotProcess) -> None:
+    CADRE = team(2)[0]
     first = await say(telegram, CADRE, "/feedback", "第 1/", buttons=True)
     text_step = await press(telegram, CADRE, first, "发现的问题", "第 2/")
     assert text_step
     await say(telegram, CADRE, "独居老人名单三个月没更新", "第 3/")
     await bot.kill()  # kill point: right after an answer was acknowledged (state may not be flushed yet)
-    step, data = _draft(bot, "feedback")
+    step, data = _draft(bot, CADRE, "feedback")
     assert step == "urgency" and data["text"] == "独居老人名单三个月没更新" and data["category"] == "problems"
 
     await bot.start()
@@ -157,7 +196,7 @@ async def test_feedback_and_report_killed_mid_form(telegram: FakeTelegram, bot: 
     await say(telegram, CADRE, "未比价紧急采购两台发电机", "第 2/")
     # Kill point: the second answer of /report is saved, its acknowledgement is not delivered.
     await _kill_while_answering(telegram, bot, CADRE, lambda: telegram.user_says(CADRE, "暴雨停电，安置点老人需要用电"))
-    step, data = _draft(bot, "prereg")
+    step, data = _draft(bot, CADRE, "prereg")
     assert step == "expected_cost" and data["why_urgent"] == "暴雨停电，安置点老人需要用电"
 
     await bot.start()
@@ -175,12 +214,13 @@ async def test_feedback_and_report_killed_mid_form(telegram: FakeTelegram, bot: 
     preview = await press(telegram, CADRE, consent, "同意", "请核对", buttons=True)
     assert "独居老人名单三个月没更新" in preview.plain
     await press(telegram, CADRE, preview, "确认提交", "FB-")
-    assert bot.query("SELECT COUNT(*) FROM preregistrations")[0][0] == 1
-    assert bot.query("SELECT COUNT(*) FROM filings WHERE kind = 'feedback'")[0][0] == 1
-    assert bot.query("SELECT COUNT(*) FROM drafts")[0][0] == 0
+    assert bot.query("SELECT COUNT(*) FROM preregistrations WHERE cadre_id = ?", (CADRE,)) == [(1,)]
+    assert bot.query("SELECT COUNT(*) FROM filings WHERE kind = 'feedback' AND cadre_id = ?", (CADRE,)) == [(1,)]
+    assert bot.query("SELECT COUNT(*) FROM drafts WHERE telegram_id = ?", (CADRE,)) == [(0,)]
 
 
 async def test_supervisor_killed_mid_decision(telegram: FakeTelegram, bot: BotProcess) -> None:
+    CADRE, SUP, _ = team(3)
     preview = await request_to_preview(telegram, CADRE)
     done = await press(telegram, CADRE, preview, "确认提交", "已提交")
     ref = re.search(r"RC-\d{4}-\d{6}", done.plain).group(0)
@@ -238,6 +278,7 @@ async def test_supervisor_killed_mid_decision(telegram: FakeTelegram, bot: BotPr
 
 
 async def test_seeded_random_kill_point_in_a_request(telegram: FakeTelegram, bot: BotProcess) -> None:
+    CADRE = team(4)[0]
     rng = random.Random(20261124)
     answered = rng.randint(1, len(ANSWERS) - 1)  # answers acknowledged before the crash
     hung = rng.random() < 0.5  # and one more saved whose acknowledgement never got out
@@ -249,22 +290,23 @@ async def test_seeded_random_kill_point_in_a_request(telegram: FakeTelegram, bot
         answered += 1
     else:
         await bot.kill()
-    _, data = _draft(bot, "request")
+    _, data = _draft(bot, CADRE, "request")
     assert len([k for k in data if not k.startswith("_")]) == answered, data
 
     await bot.start()
     await say(telegram, CADRE, "/resume", f"第 {answered + 1}/")
     for n, answer in enumerate(ANSWERS[answered:], start=answered + 2):
         await say(telegram, CADRE, answer, f"第 {n}/")
-    preview = await _to_preview_from_evidence(telegram)
+    preview = await _to_preview_from_evidence(telegram, CADRE)
     assert all(answer[:10] in preview.plain for answer in ANSWERS)
     await press(telegram, CADRE, preview, "确认提交", "已提交")
-    body = json.loads(bot.query("SELECT body FROM filings")[0][0])
+    body = json.loads(bot.query("SELECT body FROM filings WHERE cadre_id = ?", (CADRE,))[0][0])
     assert [body[k] for k in ("what_happened", "when_where", "consequences", "motive", "remedy")] == ANSWERS
 
 
 async def test_backup_while_the_bot_writes_then_restore(telegram: FakeTelegram, bot: BotProcess,
                                                         tmp_path: Path) -> None:
+    CADRE = team(5)[0]
     async def keep_writing() -> None:
         for round_ in range(3):
             await say(telegram, CADRE, "/report", "第 1/")
@@ -283,27 +325,29 @@ async def test_backup_while_the_bot_writes_then_restore(telegram: FakeTelegram, 
     assert "restored" in result.stdout
     with sqlite3.connect(f"file:{restored}?mode=ro", uri=True) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == len(USERS) + 1  # and the admin
-        copied = conn.execute("SELECT COUNT(*) FROM preregistrations").fetchone()[0]
+        assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 3 * TEAMS + 1  # and the admin
+        copied = conn.execute("SELECT COUNT(*) FROM preregistrations WHERE cadre_id = ?", (CADRE,)).fetchone()[0]
     assert 0 <= copied <= 3
     assert await _audit_problems(restored) == []
-    assert bot.query("SELECT COUNT(*) FROM preregistrations")[0][0] == 3
+    assert bot.query("SELECT COUNT(*) FROM preregistrations WHERE cadre_id = ?", (CADRE,)) == [(3,)]
 
 
 async def test_typing_on_after_a_crash_without_resume(telegram: FakeTelegram, bot: BotProcess) -> None:
     """Killed right after a step was answered: the next answer, typed straight away, goes to the form."""
+    CADRE = team(6)[0]
     await say(telegram, CADRE, "/apply", "第 1/")
     await say(telegram, CADRE, ANSWERS[0], "第 2/")
     await bot.kill()
     await bot.start()
     await say(telegram, CADRE, ANSWERS[1], "第 3/")
-    step, data = _draft(bot, "request")
+    step, data = _draft(bot, CADRE, "request")
     assert step == "consequences" and data["when_where"] == ANSWERS[1]
 
 
 async def test_answer_handed_out_again_after_a_crash_is_taken_once(telegram: FakeTelegram, bot: BotProcess) -> None:
     """The process handled an answer, then died before Telegram heard it was taken: the restarted bot
     is handed the same update again and must not also take it as the answer to the next step."""
+    CADRE = team(7)[0]
     await say(telegram, CADRE, "/apply", "第 1/")
     telegram.ignore_offsets = True
     await say(telegram, CADRE, ANSWERS[0], "第 2/")
@@ -312,5 +356,5 @@ async def test_answer_handed_out_again_after_a_crash_is_taken_once(telegram: Fak
     await bot.start()
     await telegram.wait_idle(quiet=1.0)
     telegram.ignore_offsets = False
-    step, data = _draft(bot, "request")
+    step, data = _draft(bot, CADRE, "request")
     assert step == "when_where", f"the answer was taken twice: {data}; sent {telegram.sent_to(CADRE, mark)}"
