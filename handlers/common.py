@@ -6,6 +6,7 @@ import logging
 import traceback
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -34,6 +35,28 @@ async def rate_limit(update: Update, context: Ctx) -> None:
     if context.services.limiter.should_warn(user.id):
         await answer_query(update)
         await reply(update, context, await t(update, context, "common.rate_limited"))
+    raise ApplicationHandlerStop
+
+
+async def private_only(update: Update, context: Ctx) -> None:
+    """Only new messages and presses in private chats are served.
+
+    An edited message is not re-read (a form answer already saved would silently differ from what
+    the cadre now sees), so the user is told. Groups and channels are refused: a filing shown there
+    would be shown to everyone in it.
+    """
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        if private:
+            await reply(update, context, await t(update, context, "common.edited_ignored"))
+        raise ApplicationHandlerStop
+    if chat is None or private:  # inline buttons have no chat; nothing is shown there
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer(await t(update, context, "common.private_only"), show_alert=True)
+    elif update.message is not None and (update.message.text or "").startswith("/"):
+        await reply(update, context, await t(update, context, "common.private_only"))
     raise ApplicationHandlerStop
 
 
@@ -140,6 +163,7 @@ async def on_error(update: object, context: Ctx) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, rate_limit), group=-10)
+    app.add_handler(TypeHandler(Update, private_only), group=-9)
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler(["help", "menu"], help_menu))
     app.add_handler(CommandHandler("lang", choose_language))
