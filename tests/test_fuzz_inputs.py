@@ -339,3 +339,55 @@ async def test_knowledge_uploads_are_refused_clearly(chat: LocalChat, name: str,
     assert "Traceback" not in shown and "/tmp" not in shown and "tmp" + "/" not in shown
     if who != ADMIN:
         assert after == before
+
+
+# -- updates that are not a new private text -------------------------------------------------------
+def _raw(user_id: int, chat: dict | None = None, **fields) -> dict:
+    message = {"message_id": 4242, "date": 1_700_000_000, "from": {"id": user_id, "is_bot": False, "first_name": "x"},
+               "chat": chat or {"id": user_id, "type": "private", "first_name": "x"}}
+    message.update(fields)
+    return message
+
+
+GROUP = {"id": -100123, "type": "supergroup", "title": "社区工作群"}
+
+
+async def test_edits_groups_channels_and_odd_media(chat: LocalChat) -> None:
+    """Found by fuzzing: an edited message or a channel post reached handlers that assume a new
+    message and ended in the generic error; a group got whole forms and filings posted into it."""
+    await _people(chat)
+    ref = await _accepted_ref(chat)
+    await chat.settle()
+    await chat.send(CADRE, "/apply")
+    before = await dump(chat)
+    edited = {"edited_message": _raw(CADRE, text="改过的回答", edit_date=1_700_000_100)}
+    shown = assert_clean(chat, await chat.feed_raw(edited))
+    assert "修改不会被读取" in shown
+    assert await dump(chat) == before
+    # Groups: a command is answered with "use a private chat"; nothing of the filing is shown there.
+    command = {"message": _raw(SUP, GROUP, text=f"/view {ref}", entities=[{"type": "bot_command", "offset": 0,
+                                                                           "length": 5}])}
+    out = await chat.feed_raw(command)
+    shown = assert_clean(chat, out)
+    assert "私聊" in shown and "蔬菜包" not in shown and ref not in shown
+    assert not await chat.feed_raw({"message": _raw(CADRE, GROUP, text="封控当晚采购蔬菜包")})
+    anchor = (await chat.send(SUP, "/help"))[-1].as_json()
+    anchor["chat"] = GROUP
+    press = {"callback_query": {"id": "77", "from": {"id": SUP, "is_bot": False, "first_name": "x"},
+                                "chat_instance": "g", "data": f"sv:acc:{ref}", "message": anchor}}
+    assert await chat.feed_raw(press) == []
+    assert chat.api.callback_answers[-1].get("show_alert") in (True, "true", "True")
+    channel = {"channel_post": {"message_id": 1, "date": 1, "chat": {"id": -1001, "type": "channel", "title": "c"},
+                                "text": "/start"}}
+    assert await chat.feed_raw(channel) == []
+    assert chat.api.refusals == []
+    assert await dump(chat) == before
+    # Media a form step cannot take is answered, and the draft is untouched.
+    for fields in ({"voice": {"file_id": "v", "file_unique_id": "v", "duration": 1}},
+                   {"location": {"latitude": 31.2, "longitude": 121.5}},
+                   {"contact": {"phone_number": "13800000000", "first_name": "张"}},
+                   {"sticker": {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1, "is_animated": False,
+                                "is_video": False, "type": "regular"}},
+                   {"document": {"file_id": "nope", "file_unique_id": "n", "file_name": "a.pdf"}}):
+        assert_clean(chat, await chat.feed_raw({"message": _raw(CADRE, **fields)}))
+        assert await dump(chat) == before
