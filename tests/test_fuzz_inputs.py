@@ -391,3 +391,49 @@ async def test_edits_groups_channels_and_odd_media(chat: LocalChat) -> None:
                    {"document": {"file_id": "nope", "file_unique_id": "n", "file_name": "a.pdf"}}):
         assert_clean(chat, await chat.feed_raw({"message": _raw(CADRE, **fields)}))
         assert await dump(chat) == before
+
+
+# -- evidence files and knowledge edits --------------------------------------------------------------
+MIMES = st.one_of(st.sampled_from(["application/pdf", "image/jpeg", "image/png", "application/x-msdownload",
+                                   "text/html", "", "application/pdf; charset=<b>", "image/svg+xml"]),
+                  st.text(_chars, max_size=40))
+
+
+@FUZZ
+@given(name=st.one_of(st.sampled_from(["收据.pdf", "<b>x</b>.pdf", "a" * 300 + ".pdf", ".pdf", "..", "x.exe",
+                                       "照片.JPG", "\u202egpj.exe"]), st.text(_chars, min_size=1, max_size=80)),
+       mime=MIMES, size=st.one_of(st.none(), st.integers(0, 60 * 1024 * 1024)))
+async def test_evidence_files(chat: LocalChat, name: str, mime: str, size: int | None) -> None:
+    await _people(chat)
+    service = chat.services.filings
+    await service.save_draft(CADRE, "request", "evidence", {"what_happened": "封控当晚直接采购蔬菜包"})
+    for attachment in await service.draft_attachments(CADRE, "request"):
+        await chat.services.storage.db.execute("DELETE FROM attachments WHERE id = ?", (attachment.id,))
+    assert_clean(chat, await chat.send(CADRE, "/apply"))
+    before = await dump(chat)
+    stored = chat.api.add_file(name, b"%PDF-1.4", mime)
+    message = chat._message(CADRE)
+    document = {"file_id": stored.file_id, "file_unique_id": stored.file_id, "file_name": name, "mime_type": mime}
+    if size is not None:
+        document["file_size"] = size
+    message["document"] = document
+    shown = assert_clean(chat, await chat.feed_raw({"message": message}))
+    after = await dump(chat)
+    if "已收到第" in shown:
+        assert len(after["attachments"]) == len(before["attachments"]) + 1
+        assert size is not None and size <= service.limits.max_file_bytes
+    else:
+        assert after == before, shown
+
+
+@FUZZ
+@given(value=NASTY)
+async def test_knowledge_edit_values(chat: LocalChat, value: str) -> None:
+    await _people(chat)
+    version = chat.services.knowledge.current.version
+    asked = await chat.send(ADMIN, "/kb edit A-procedure")
+    field = next(data for _, data in asked[-1].buttons if data.startswith("kbe:f:"))
+    assert_clean(chat, await chat.press(ADMIN, asked[-1], field))
+    assert_clean(chat, await chat.send(ADMIN, value if not value.startswith("/") else value[1:] or " "))
+    assert chat.services.knowledge.current.version == version  # staged, never applied without confirmation
+    await chat.send(ADMIN, "/cancel")
