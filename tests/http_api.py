@@ -326,7 +326,15 @@ class FakeTelegram:
         self.delivered.extend(u["update_id"] for u in result)
         return web.json_response({"ok": True, "result": result})
 
-    async def _file(self, request: web.Request) -> web.Response:
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        self.calls.append("file")
+        fault = self._take_fault("file", {})  # faults on downloads: inject(method="file", …)
+        if fault is not None and fault.kind == "drop":
+            assert request.transport is not None
+            request.transport.abort()
+            raise asyncio.CancelledError
+        if fault is not None and fault.kind == "status":
+            return web.Response(status=fault.status, text=fault.description)
         stored = self.api.files.get(request.match_info["path"])
         if stored is None:
             return web.Response(status=404)
@@ -471,17 +479,19 @@ async def press(tg: FakeTelegram, user: int, message: SentMessage, label: str, e
     return await tg.reply_to(user, expect, mark, timeout, buttons)
 
 
-async def request_to_preview(tg: FakeTelegram, user: int, answers: list[str] = ANSWERS) -> SentMessage:
-    """/apply, five answers, a photo and a PDF, cases done, consent no: the preview (with its buttons)."""
+async def request_to_preview(tg: FakeTelegram, user: int, answers: list[str] = ANSWERS,
+                             photos: int = 1) -> SentMessage:
+    """/apply, five answers, photos and a PDF, cases done, consent no: the preview (with its buttons)."""
     await say(tg, user, "/apply", "第 1/")
     for n, answer in enumerate(answers, start=2):
         await say(tg, user, answer, f"第 {n}/")
-    mark = tg.mark()
-    tg.user_sends_photo(user, b"\xff\xd8\xff\xe0jpeg")
-    await tg.reply_to(user, "第 1 个附件", mark)
+    for n in range(1, photos + 1):
+        mark = tg.mark()
+        tg.user_sends_photo(user, b"\xff\xd8\xff\xe0jpeg" + bytes([n]))
+        await tg.reply_to(user, f"第 {n} 个附件", mark)
     mark = tg.mark()
     tg.user_sends_document(user, "收据.pdf", b"%PDF-1.4 receipt", "application/pdf")
-    added = await tg.reply_to(user, "第 2 个附件", mark, buttons=True)
+    added = await tg.reply_to(user, f"第 {photos + 1} 个附件", mark, buttons=True)
     cases = await press(tg, user, added, "完成", "指导性案例", buttons=True)
     consent = await press(tg, user, cases, "完成", "匿名", buttons=True)
     return await press(tg, user, consent, "不同意", "请核对", buttons=True)

@@ -216,3 +216,37 @@ async def test_notification_survives_a_network_outage(telegram: FakeTelegram, bo
     await telegram.wait_for(lambda m: m.chat_id == SUP and ref in m.plain, timeout=30)
     assert telegram.pending_faults() == 0
     assert _count(telegram, SUP, ref) == 1
+
+
+async def test_files_over_http_albums_uploads_and_downloads(telegram: FakeTelegram, bot: BotProcess) -> None:
+    """sendMediaGroup, sendDocument as a multipart upload, getFile and the download — with faults."""
+    CADRE, SUP, _, _ = team(8)
+    admin = 1
+    # The admin exports the knowledge base: files uploaded as multipart; one upload meets a 502.
+    telegram.fail("sendDocument", 502)
+    mark = telegram.mark()
+    await say(telegram, admin, "/kb export", "知识库文件如下")
+    await telegram.wait_idle(quiet=0.8)
+    documents = [m for m in telegram.sent_to(admin, mark) if m.document]
+    assert len(documents) >= 3 and all(m.document[1] for m in documents)
+    assert len({m.document[0] for m in documents}) == len(documents)  # each file once
+    # …and sends one back unchanged: getFile fails once, the download drops once; both are retried.
+    name, content = next(m.document for m in documents if m.document[0].endswith(".yaml"))
+    telegram.fail("getFile", 500)
+    telegram.drop("file")
+    mark = telegram.mark()
+    telegram.user_sends_document(admin, name, content, "application/x-yaml")
+    await telegram.reply_to(admin, "完全一样", mark)
+    assert telegram.pending_faults() == 0
+
+    # A filing with two photos and a PDF: the supervisor's /view re-sends them (an album, a document).
+    preview = await request_to_preview(telegram, CADRE, photos=2)
+    done = await press(telegram, CADRE, preview, "确认提交", "✅ 已提交")
+    ref = re.search(r"RC-\d{4}-\d{6}", done.plain).group(0)
+    mark = telegram.mark()
+    await say(telegram, SUP, f"/view {ref}", "状态")
+    await telegram.wait_idle(quiet=0.8)
+    sent = telegram.sent_to(SUP, mark)
+    assert sorted(m.photo for m in sent if m.photo) == [b"\xff\xd8\xff\xe0jpeg\x01", b"\xff\xd8\xff\xe0jpeg\x02"]
+    assert [m.document for m in sent if m.document] == [("收据.pdf", b"%PDF-1.4 receipt")]
+    assert not any("无法从 Telegram 取回" in m.plain for m in sent)
