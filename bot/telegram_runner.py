@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import signal
 from collections import deque
@@ -20,6 +21,16 @@ from bot.config import Settings
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+
+def webhook_secret(token: str | None) -> str:
+    """What Telegram sends back in X-Telegram-Bot-Api-Secret-Token with every webhook call.
+
+    Without it, anyone who finds the webhook's address could post updates as any user (an admin's
+    id is enough to issue invites). Derived from the bot token, so it needs no setting of its own
+    and changes when the token is revoked; never the token itself.
+    """
+    return hashlib.sha256(f"cadrebot-webhook:{token or ''}".encode()).hexdigest()
 
 
 async def run_telegram(settings: Settings, webhook_url: str | None = None, listen: str = "0.0.0.0:8443") -> None:
@@ -44,7 +55,7 @@ async def run_telegram(settings: Settings, webhook_url: str | None = None, liste
                 host, _, port = listen.rpartition(":")
                 await application.updater.start_webhook(
                     listen=host or "0.0.0.0", port=int(port), webhook_url=webhook_url,
-                    allowed_updates=Update.ALL_TYPES,
+                    allowed_updates=Update.ALL_TYPES, secret_token=webhook_secret(settings.token),
                 )
             else:
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
