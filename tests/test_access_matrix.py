@@ -571,3 +571,38 @@ async def test_every_namespace_and_action_forged(world: World, role: str) -> Non
     changed = [t for t in GUARDED if before[t] != after[t]]
     assert changed == [], f"forged presses by {role} changed {changed}"
     assert [tuple(r) for r in await chat.services.storage.db.fetchall(owner_drafts, (OWNER,))] == drafts_before
+
+
+# -- the webhook only takes updates from Telegram ----------------------------------------------------
+async def test_webhook_requires_telegrams_secret_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a secret token anyone who finds the webhook's address can post updates as any user."""
+    from telegram.ext import Updater
+
+    from bot import telegram_runner
+    from tests.http_api import FakeTelegram
+
+    telegram = FakeTelegram()
+    await telegram.start()
+    seen: dict = {}
+
+    class Started(Exception):
+        pass
+
+    async def start_webhook(self, **kwargs):
+        seen.update(kwargs)
+        raise Started
+
+    monkeypatch.setattr(Updater, "start_webhook", start_webhook)
+    settings = Settings(_env_file=None, telegram_token=TOKEN, db_path=tmp_path / "bot.sqlite3",  # type: ignore[call-arg]
+                        telegram_base_url=f"http://127.0.0.1:{telegram.port}/bot",
+                        telegram_base_file_url=f"http://127.0.0.1:{telegram.port}/file/bot", admin_ids=[ADMIN])
+    try:
+        # (run_telegram does not stop the running Application when start_webhook fails, so PTB's
+        # "still running" RuntimeError replaces our exception on the way out.)
+        with pytest.raises((Started, RuntimeError)):
+            await telegram_runner.run_telegram(settings, webhook_url="https://bot.example.org/hook", listen="127.0.0.1:0")
+    finally:
+        await telegram.stop()
+    secret = seen.get("secret_token")
+    assert secret and re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret)  # what Telegram accepts
+    assert TOKEN not in secret and TOKEN.split(":")[1] not in secret
