@@ -236,6 +236,7 @@ class _Stats:
     samples: list[str] = field(default_factory=list)
     filed: int = 0
     decided: int = 0
+    unserved: int = 0
 
     def error(self, kind: str, detail: str) -> None:
         self.errors[kind] += 1
@@ -369,6 +370,9 @@ class _Sim:
     async def act(self, user: int, action: str, feed: Callable[[], Awaitable[list[SentMessage]]]) -> list[SentMessage]:
         queued = time.perf_counter()
         async with self.sem:
+            if time.monotonic() >= self.deadline:  # sent before the end, not served by then: not measured
+                self.stats.unserved += 1
+                raise _TimeUp
             start = time.perf_counter()
             try:
                 out = await feed()
@@ -733,6 +737,7 @@ async def run_load(
         "flush": flush,
         "units": units,
         "supervisors": sum(1 for _, r, _ in roles if r == "supervisor"),
+        "unserved_at_end": stats.unserved,
         "filed": stats.filed,
         "decided": stats.decided,
         "matcher": "naive WRatio scan" if baseline else "Matcher",
@@ -785,7 +790,8 @@ def _summary(title: str, f: dict) -> str:
         f"  cpu {f['cpu_ms_per_update']} ms/update ({f['cpu_share']:.0%} of one core), "
         f"peak RSS {f['peak_mb']} MB (start {f['rss_start_mb']} MB), db {f['db_mb']} MB; machine: load "
         f"{f['machine_load_1m']}, cpu pressure {f['machine_cpu_pressure']}",
-        f"  filed {f['filed']}, decided {f['decided']}, errors {f['errors']} {f['error_kinds'] or ''}",
+        f"  filed {f['filed']}, decided {f['decided']}, still waiting for a slot at the end {f['unserved_at_end']}, "
+        f"errors {f['errors']} {f['error_kinds'] or ''}",
         "  p95 by action: " + ", ".join(f"{a} {v}" for a, v in f["p95_by_action_ms"].items()),
         "  p95 by phase of an update: " + ", ".join(f"{a} {v}" for a, v in f["p95_by_phase_ms"].items()),
     ]
