@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import UTC, datetime, timedelta
 import re
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,10 +36,25 @@ ROLES = {
     "owner": OWNER,
 }
 NAME = "王小明"
+REPO = str(Path(__file__).resolve().parent.parent)
 SECRETS = ("一千份蔬菜包", "三个月没更新", "两台发电机", NAME, "Traceback", 'File "')
 GENERIC_ERROR = ("刚才出了点问题", "something went wrong")
-TABLES = ("users", "invites", "drafts", "attachments", "filings", "filing_events", "preregistrations", "kb_versions",
-          "kb_staged", "lookback_runs", "lookback_items", "clearing_notes", "audit_log", "outbox")
+TABLES = (
+    "users",
+    "invites",
+    "drafts",
+    "attachments",
+    "filings",
+    "filing_events",
+    "preregistrations",
+    "kb_versions",
+    "kb_staged",
+    "lookback_runs",
+    "lookback_items",
+    "clearing_notes",
+    "audit_log",
+    "outbox",
+)
 NOTE = "内部核查意见：价格差异约百分之五，属于合理范围"
 
 
@@ -65,24 +80,46 @@ async def build_world(chat: LocalChat) -> World:
     await users.add(CADRE_B, "cadre", "乙社区", display_name="孙五")
     await users.deactivate(GONE, actor=None)
     service = chat.services.filings
-    rc = await service.submit_request(OWNER, {
-        "what_happened": "封控当晚没走招标，直接找超市订了一千份蔬菜包", "when_where": "3月5日晚，某小区",
-        "consequences": "单价偏高，多花约两千元", "motive": "居民第二天就要断菜", "remedy": "已补签合同并验收入账",
-        "consent_public": False}, "matrix-rc")
-    fb = await service.submit_feedback(OWNER, {"category": "problems", "text": "独居老人名单三个月没更新",
-                                               "urgency": "urgent", "consent_public": False}, "matrix-fb")
-    pr = await service.preregister(OWNER, {"what": "未比价紧急采购两台发电机", "why_urgent": "暴雨停电",
-                                           "expected_cost": "约两万元"}, "matrix-pr")
-    rc_b = await service.submit_request(CADRE_B, {
-        "what_happened": "乙社区临时租用客车转运群众", "when_where": "7月1日", "consequences": "超预算三千元",
-        "motive": "洪水围困", "remedy": "已报区里备案", "consent_public": False}, "matrix-rcb")
+    rc = await service.submit_request(
+        OWNER,
+        {
+            "what_happened": "封控当晚没走招标，直接找超市订了一千份蔬菜包",
+            "when_where": "3月5日晚，某小区",
+            "consequences": "单价偏高，多花约两千元",
+            "motive": "居民第二天就要断菜",
+            "remedy": "已补签合同并验收入账",
+            "consent_public": False,
+        },
+        "matrix-rc",
+    )
+    fb = await service.submit_feedback(
+        OWNER,
+        {"category": "problems", "text": "独居老人名单三个月没更新", "urgency": "urgent", "consent_public": False},
+        "matrix-fb",
+    )
+    pr = await service.preregister(
+        OWNER, {"what": "未比价紧急采购两台发电机", "why_urgent": "暴雨停电", "expected_cost": "约两万元"}, "matrix-pr"
+    )
+    rc_b = await service.submit_request(
+        CADRE_B,
+        {
+            "what_happened": "乙社区临时租用客车转运群众",
+            "when_where": "7月1日",
+            "consequences": "超预算三千元",
+            "motive": "洪水围困",
+            "remedy": "已报区里备案",
+            "consent_public": False,
+        },
+        "matrix-rcb",
+    )
     world = World(chat, rc.filing.ref, fb.filing.ref, pr.preregistration.ref, rc_b.filing.ref)
     # An upload the admin staged and has not confirmed yet.
     kb = chat.services.knowledge.current.kb
     from bot import kb_admin
 
     world.staged, _ = await chat.services.kb_admin.stage(
-        ADMIN, kb_admin.replace(kb, "faq", list(kb.faq)[:-1]), "matrix: drop one FAQ entry")
+        ADMIN, kb_admin.replace(kb, "faq", list(kb.faq)[:-1]), "matrix: drop one FAQ entry"
+    )
     await chat.settle()
     chat.api.log.clear()
     return world
@@ -175,8 +212,15 @@ async def test_every_command_by_every_role(world: World, role: str) -> None:
 
 async def test_supervisor_of_another_unit_sees_only_their_own(world: World) -> None:
     chat = world.chat
-    for text in (f"/view {world.rc}", f"/view {world.fb}", f"/search {world.rc}", f"/search {OWNER}", "/search 甲社区",
-                 f"/clear {OWNER}", "/queue"):
+    for text in (
+        f"/view {world.rc}",
+        f"/view {world.fb}",
+        f"/search {world.rc}",
+        f"/search {OWNER}",
+        "/search 甲社区",
+        f"/clear {OWNER}",
+        "/queue",
+    ):
         shown = clean(chat, await chat.send(SUP_B, text))
         assert world.rc not in shown and world.fb not in shown, (text, shown)
         assert_no_leak(shown)
@@ -191,8 +235,12 @@ async def test_guessed_references_give_one_answer_for_missing_and_forbidden(worl
     """No existence oracle: someone else's reference reads exactly like one that does not exist."""
     chat = world.chat
     year = world.rc.split("-")[1]
-    guesses = [f"RC-{year}-{n:06d}" for n in range(1, 6)] + [f"FB-{year}-000001", f"PR-{year}-000001",
-                                                               f"RC-{year}-999999", f"FB-{year}-999999"]
+    guesses = [f"RC-{year}-{n:06d}" for n in range(1, 6)] + [
+        f"FB-{year}-000001",
+        f"PR-{year}-000001",
+        f"RC-{year}-999999",
+        f"FB-{year}-999999",
+    ]
     missing = {"sv": None, "my": None}
     anchor = (await chat.send(SUP_B, "/help"))[-1]
     for ref in guesses:
@@ -239,8 +287,9 @@ async def _read(w: World) -> None:
 
 async def _decide(w: World) -> None:
     await _accept(w)
-    await w.chat.services.filings.decide(w.rc, SUP, "tolerated", "出于公心应急采购，无利益输送，予以容错。",
-                                         {k: True for k in states.BOUNDARIES}, [1])
+    await w.chat.services.filings.decide(
+        w.rc, SUP, "tolerated", "出于公心应急采购，无利益输送，予以容错。", {k: True for k in states.BOUNDARIES}, [1]
+    )
 
 
 async def _state(w: World, ref: str) -> str:
@@ -253,8 +302,9 @@ async def _decide_and_draw(w: World) -> None:
     has no other active supervisor (the former one is deactivated)."""
     await _decide(w)
     now = datetime.now(UTC)
-    _, items = await w.chat.services.lookback.draw(ADMIN, now - timedelta(days=1), now + timedelta(days=1), share=1.0,
-                                                   min_size=1)
+    _, items = await w.chat.services.lookback.draw(
+        ADMIN, now - timedelta(days=1), now + timedelta(days=1), share=1.0, min_size=1
+    )
     assert items and items[0].reviewer_id == ADMIN, items
     w.item = items[0].id
 
@@ -264,40 +314,85 @@ ACTIONS = [
     Action("sv:acc", lambda w: [("press", f"sv:acc:{w.rc}")], SUPERVISORS_OF_UNIT),
     Action("sv:read", lambda w: [("press", f"sv:read:{w.fb}")], SUPERVISORS_OF_UNIT),
     Action("sv:ack", lambda w: [("press", f"sv:ack:{w.pr}")], SUPERVISORS_OF_UNIT),
-    Action("sv:info+text", lambda w: [("press", f"sv:info:{w.rc}"), ("send", "请补充超市的报价单和验收单")],
-           SUPERVISORS_OF_UNIT, _accept),
+    Action(
+        "sv:info+text",
+        lambda w: [("press", f"sv:info:{w.rc}"), ("send", "请补充超市的报价单和验收单")],
+        SUPERVISORS_OF_UNIT,
+        _accept,
+    ),
     Action("sv:note+text", lambda w: [("press", f"sv:note:{w.rc}"), ("send", NOTE)], SUPERVISORS_OF_UNIT),
-    Action("sv:msg+text", lambda w: [("press", f"sv:msg:{w.rc}"), ("send", "请尽快补充材料，谢谢配合")],
-           SUPERVISORS_OF_UNIT),
-    Action("sv:fans+text", lambda w: [("press", f"sv:fans:{w.fb}"), ("send", "已协调社区更新名单")],
-           SUPERVISORS_OF_UNIT, _read),
-    Action("sv:ffwd+text", lambda w: [("press", f"sv:ffwd:{w.fb}"), ("send", "已转民政科处理")], SUPERVISORS_OF_UNIT,
-           _read),
-    Action("sv:dec→dc→reason", lambda w: [("press", f"sv:dec:{w.rc}"), ("press", "dc:o:not_tolerated"),
-                                         ("press", "dc:b:law"), ("press", "dc:ok:"),
-                                         ("send", "未履行采购程序且价格明显偏高，不予容错。")],
-           SUPERVISORS_OF_UNIT, _accept),
-    Action("forged dc without sv:dec", lambda w: [("press", "dc:o:tolerated"), ("press", "dc:ok:"),
-                                                 ("send", "伪造的认定理由，试图直接作出认定决定。")], set(), _accept),
-    Action("/clear+text", lambda w: [("send", f"/clear {OWNER}"), ("send", "经核查，关于该同志的举报不属实。")],
-           SUPERVISORS_OF_UNIT),
+    Action(
+        "sv:msg+text",
+        lambda w: [("press", f"sv:msg:{w.rc}"), ("send", "请尽快补充材料，谢谢配合")],
+        SUPERVISORS_OF_UNIT,
+    ),
+    Action(
+        "sv:fans+text",
+        lambda w: [("press", f"sv:fans:{w.fb}"), ("send", "已协调社区更新名单")],
+        SUPERVISORS_OF_UNIT,
+        _read,
+    ),
+    Action(
+        "sv:ffwd+text", lambda w: [("press", f"sv:ffwd:{w.fb}"), ("send", "已转民政科处理")], SUPERVISORS_OF_UNIT, _read
+    ),
+    Action(
+        "sv:dec→dc→reason",
+        lambda w: [
+            ("press", f"sv:dec:{w.rc}"),
+            ("press", "dc:o:not_tolerated"),
+            ("press", "dc:b:law"),
+            ("press", "dc:ok:"),
+            ("send", "未履行采购程序且价格明显偏高，不予容错。"),
+        ],
+        SUPERVISORS_OF_UNIT,
+        _accept,
+    ),
+    Action(
+        "forged dc without sv:dec",
+        lambda w: [
+            ("press", "dc:o:tolerated"),
+            ("press", "dc:ok:"),
+            ("send", "伪造的认定理由，试图直接作出认定决定。"),
+        ],
+        set(),
+        _accept,
+    ),
+    Action(
+        "/clear+text",
+        lambda w: [("send", f"/clear {OWNER}"), ("send", "经核查，关于该同志的举报不属实。")],
+        SUPERVISORS_OF_UNIT,
+    ),
     Action("my:wdok", lambda w: [("press", f"my:wdok:{w.rc}")], {"owner"}),
-    Action("my:ans+text", lambda w: [("press", f"my:ans:{w.rc}"), ("send", "报价单已拍照上传")], {"owner"},
-           _ask_info),
+    Action("my:ans+text", lambda w: [("press", f"my:ans:{w.rc}"), ("send", "报价单已拍照上传")], {"owner"}, _ask_info),
     Action("kbm:apply", lambda w: [("press", f"kbm:apply:{w.staged}")], {"admin"}),
     Action("kbm:drop", lambda w: [("press", f"kbm:drop:{w.staged}")], {"admin"}),
     Action("kbm:rbok", lambda w: [("press", "kbm:rbok:1")], {"admin"}),
     Action("inv:role", lambda w: [("press", "inv:role:supervisor"), ("send", "甲社区")], set()),
-    Action("m:invite→inv:role→unit", lambda w: [("press", "m:invite:"), ("press", "inv:role:supervisor"),
-                                               ("send", "甲社区")], {"admin"}),
+    Action(
+        "m:invite→inv:role→unit",
+        lambda w: [("press", "m:invite:"), ("press", "inv:role:supervisor"), ("send", "甲社区")],
+        {"admin"},
+    ),
     Action("/draftcase", lambda w: [("send", f"/draftcase {w.rc}")], {"admin"}, _decide),
-    Action("/lookback draw", lambda w: [("send", "/lookback draw")], {"supervisor", "admin", "supervisor_other_unit"},
-           _decide),
+    Action(
+        "/lookback draw",
+        lambda w: [("send", "/lookback draw")],
+        {"supervisor", "admin", "supervisor_other_unit"},
+        _decide,
+    ),
     Action("lb:ok", lambda w: [("press", f"lb:ok:{w.item}")], {"admin"}, _decide_and_draw),
-    Action("lb:fix→dc→reason→clearing note", lambda w: [
-        ("press", f"lb:fix:{w.item}"), ("press", "dc:o:partially_tolerated"), ("press", "dc:ok:"),
-        ("send", "复核认为价格差异在应急合理范围内，出于公心，应予容错。"),
-        ("send", "经复核，该同志应急采购行为符合容错条件，特此澄清。")], {"admin"}, _decide_and_draw),
+    Action(
+        "lb:fix→dc→reason→clearing note",
+        lambda w: [
+            ("press", f"lb:fix:{w.item}"),
+            ("press", "dc:o:partially_tolerated"),
+            ("press", "dc:ok:"),
+            ("send", "复核认为价格差异在应急合理范围内，出于公心，应予容错。"),
+            ("send", "经复核，该同志应急采购行为符合容错条件，特此澄清。"),
+        ],
+        {"admin"},
+        _decide_and_draw,
+    ),
     Action("my:wd→wdok", lambda w: [("press", f"my:wd:{w.rc}"), ("press", f"my:wdok:{w.rc}")], {"owner"}),
     Action("kbm:rb→rbok", lambda w: [("press", "kbm:rb:1"), ("press", "kbm:rbok:1")], {"admin"}),
     Action("fm:sub of another's draft", lambda w: [("press", "fm:sub:r"), ("press", "fm:del:r")], set()),
@@ -385,7 +480,9 @@ async def test_every_menu_button_checks_the_role(world: World) -> None:
             assert out, f"m:{entry.action} by {role}: silence"
             after = await dump(chat)
             # A registered cadre of another unit may start their own draft; nothing else moves.
-            assert {t: v for t, v in after.items() if t != "drafts"} == {t: v for t, v in before.items() if t != "drafts"}
+            assert {t: v for t, v in after.items() if t != "drafts"} == {
+                t: v for t, v in before.items() if t != "drafts"
+            }
             if role != "cadre_other_unit":
                 assert after == before
             mine = texts(out, actor)
@@ -485,24 +582,29 @@ async def test_token_never_appears_in_logs_even_at_debug(tmp_path: Path) -> None
     telegram = FakeTelegram()
     await telegram.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADREBOT_")}
-    env.update({
-        "CADREBOT_TELEGRAM_TOKEN": TOKEN,
-        "CADREBOT_TELEGRAM_BASE_URL": f"http://127.0.0.1:{telegram.port}/bot",
-        "CADREBOT_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{telegram.port}/file/bot",
-        "CADREBOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-        "CADREBOT_ADMIN_IDS": "1",
-        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-    })
+    env.update(
+        {
+            "CADREBOT_TELEGRAM_TOKEN": TOKEN,
+            "CADREBOT_TELEGRAM_BASE_URL": f"http://127.0.0.1:{telegram.port}/bot",
+            "CADREBOT_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{telegram.port}/file/bot",
+            "CADREBOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+            "CADREBOT_ADMIN_IDS": "1",
+            "PYTHONPATH": REPO,
+        }
+    )
     # `cadrebot run` configures WARNING; logging configured first at DEBUG wins (basicConfig is a no-op
     # then), so every library's debug output — httpx request URLs included — is captured.
-    script = ("import logging, sys\n"
-              "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n"
-              "from bot.cli import main\n"
-              "sys.exit(main(['run']))\n")
+    script = (
+        "import logging, sys\n"
+        "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n"
+        "from bot.cli import main\n"
+        "sys.exit(main(['run']))\n"
+    )
     stderr_path = tmp_path / "stderr.log"
-    with open(stderr_path, "wb") as stderr:
-        process = await asyncio.create_subprocess_exec(sys.executable, "-c", script, cwd=tmp_path, env=env,
-                                                       stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
+    with open(stderr_path, "wb") as stderr:  # noqa: ASYNC230 - a file, so a chatty child never blocks
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, cwd=tmp_path, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=stderr
+        )
     try:
         telegram.user_says(1, "/invite cadre 示例社区")
         invite = await telegram.wait_for(lambda m: m.chat_id == 1 and "邀请码已生成" in m.plain, timeout=60)
@@ -526,17 +628,57 @@ async def test_token_never_appears_in_logs_even_at_debug(tmp_path: Path) -> None
 # -- every namespace and action, forged, by everyone who holds no right over the owner's filings ----
 def _sweep(w: World) -> list[str]:
     refs = [w.rc, w.fb, w.pr, w.rc_b]
-    payloads = [f"sv:{a}:{r}" for a in ("v", "acc", "read", "ack", "info", "note", "msg", "fans", "ffwd", "dec", "zz")
-                for r in refs]
+    payloads = [
+        f"sv:{a}:{r}"
+        for a in ("v", "acc", "read", "ack", "info", "note", "msg", "fans", "ffwd", "dec", "zz")
+        for r in refs
+    ]
     payloads += [f"my:{a}:{r}" for a in ("v", "ans", "wd", "wdok", "zz") for r in refs]
-    payloads += ["dc:o:tolerated", "dc:b:law", "dc:d:1", "dc:ok:", "dc:zz:",
-                 "lb:ok:1", "lb:fix:1", "lb:ok:0", "lb:zz:1",
-                 f"kbm:apply:{w.staged}", f"kbm:drop:{w.staged}", "kbm:rb:1", "kbm:rbok:1", "kbm:hist:",
-                 "kbm:export:", "kbm:zz:1", "kbe:f:title", "kbe:f:answer", "inv:role:cadre", "inv:role:supervisor",
-                 "inv:role:admin", "fm:go:r", "fm:back:r", "fm:pv:r", "fm:ed:r.what_happened", "fm:sub:r", "fm:del:r",
-                 "fm:skip:r", "fm:done:r", "fm:ch:f.problems", "fm:tk:r.C-x", "fm:yes:r", "fm:no:r", "fm:sub:f",
-                 "fm:del:p", "fc:cite:C-x", "kb:art:A-procedure", "kb:case:C-x", "sc:a:yes.q1", "sc:skip:",
-                 "sc:back:", "lang:set:xx", "zz:zz:zz"]
+    payloads += [
+        "dc:o:tolerated",
+        "dc:b:law",
+        "dc:d:1",
+        "dc:ok:",
+        "dc:zz:",
+        "lb:ok:1",
+        "lb:fix:1",
+        "lb:ok:0",
+        "lb:zz:1",
+        f"kbm:apply:{w.staged}",
+        f"kbm:drop:{w.staged}",
+        "kbm:rb:1",
+        "kbm:rbok:1",
+        "kbm:hist:",
+        "kbm:export:",
+        "kbm:zz:1",
+        "kbe:f:title",
+        "kbe:f:answer",
+        "inv:role:cadre",
+        "inv:role:supervisor",
+        "inv:role:admin",
+        "fm:go:r",
+        "fm:back:r",
+        "fm:pv:r",
+        "fm:ed:r.what_happened",
+        "fm:sub:r",
+        "fm:del:r",
+        "fm:skip:r",
+        "fm:done:r",
+        "fm:ch:f.problems",
+        "fm:tk:r.C-x",
+        "fm:yes:r",
+        "fm:no:r",
+        "fm:sub:f",
+        "fm:del:p",
+        "fc:cite:C-x",
+        "kb:art:A-procedure",
+        "kb:case:C-x",
+        "sc:a:yes.q1",
+        "sc:skip:",
+        "sc:back:",
+        "lang:set:xx",
+        "zz:zz:zz",
+    ]
     from handlers import menu
 
     payloads += [f"m:{e.action}:" for e in menu._ENTRIES]
@@ -593,14 +735,21 @@ async def test_webhook_requires_telegrams_secret_header(tmp_path: Path, monkeypa
         raise Started
 
     monkeypatch.setattr(Updater, "start_webhook", start_webhook)
-    settings = Settings(_env_file=None, telegram_token=TOKEN, db_path=tmp_path / "bot.sqlite3",  # type: ignore[call-arg]
-                        telegram_base_url=f"http://127.0.0.1:{telegram.port}/bot",
-                        telegram_base_file_url=f"http://127.0.0.1:{telegram.port}/file/bot", admin_ids=[ADMIN])
+    settings = Settings(
+        _env_file=None,
+        telegram_token=TOKEN,
+        db_path=tmp_path / "bot.sqlite3",  # type: ignore[call-arg]
+        telegram_base_url=f"http://127.0.0.1:{telegram.port}/bot",
+        telegram_base_file_url=f"http://127.0.0.1:{telegram.port}/file/bot",
+        admin_ids=[ADMIN],
+    )
     try:
         # (run_telegram does not stop the running Application when start_webhook fails, so PTB's
         # "still running" RuntimeError replaces our exception on the way out.)
         with pytest.raises((Started, RuntimeError)):
-            await telegram_runner.run_telegram(settings, webhook_url="https://bot.example.org/hook", listen="127.0.0.1:0")
+            await telegram_runner.run_telegram(
+                settings, webhook_url="https://bot.example.org/hook", listen="127.0.0.1:0"
+            )
     finally:
         await telegram.stop()
     secret = seen.get("secret_token")

@@ -24,25 +24,84 @@ from bot.local_chat import LocalChat
 from tests.conftest import ADMIN, register, texts
 
 CADRE, SUP, OTHER_SUP, STRANGER = 2, 3, 4, 99
-FUZZ = hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
+FUZZ = hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 GENERIC_ERROR = ("刚才出了点问题", "something went wrong")
-TABLES = ("users", "invites", "units", "drafts", "attachments", "filings", "filing_events", "preregistrations",
-          "kb_versions", "kb_staged", "lookback_runs", "lookback_items", "clearing_notes", "audit_log")
+TABLES = (
+    "users",
+    "invites",
+    "units",
+    "drafts",
+    "attachments",
+    "filings",
+    "filing_events",
+    "preregistrations",
+    "kb_versions",
+    "kb_staged",
+    "lookback_runs",
+    "lookback_items",
+    "clearing_notes",
+    "audit_log",
+)
 
 # -- what people (and attackers) type ---------------------------------------------------------------
 PIECES = [
-    "", " ", "\u3000", "\t", "\n", "\r\n", "\x00", "\x01\x02\x03\x04\x05", "\x1b[31m", "\x7f",
-    "\u200e", "\u200f", "\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\u2028", "\u0085",
-    "👍", "👨\u200d👩\u200d👧", "🇨🇳", "<b>", "</i>", "<a href=javascript:alert(1)>点我</a>", "<script>", "&", "&amp;",
-    "&#0;", "&lt", "*_[]()~`>#+-=|{}.!", "**粗体**", "[链接](http://x)", "'; DROP TABLE filings; --",
-    "\" OR 1=1 --", "繁體中文：這是一個問題", "العربية", "עברית", "русский", "%s %d {0} {name} {}", "\\", "../..",
-    "RC-2026-000001", "FB-2026-000001", "PR-2026-000001", "封控当晚没走招标，直接采购了蔬菜包", "\ufffd",
+    "",
+    " ",
+    "\u3000",
+    "\t",
+    "\n",
+    "\r\n",
+    "\x00",
+    "\x01\x02\x03\x04\x05",
+    "\x1b[31m",
+    "\x7f",
+    "\u200e",
+    "\u200f",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\u2028",
+    "\u0085",
+    "👍",
+    "👨\u200d👩\u200d👧",
+    "🇨🇳",
+    "<b>",
+    "</i>",
+    "<a href=javascript:alert(1)>点我</a>",
+    "<script>",
+    "&",
+    "&amp;",
+    "&#0;",
+    "&lt",
+    "*_[]()~`>#+-=|{}.!",
+    "**粗体**",
+    "[链接](http://x)",
+    "'; DROP TABLE filings; --",
+    '" OR 1=1 --',
+    "繁體中文：這是一個問題",
+    "العربية",
+    "עברית",
+    "русский",
+    "%s %d {0} {name} {}",
+    "\\",
+    "../..",
+    "RC-2026-000001",
+    "FB-2026-000001",
+    "PR-2026-000001",
+    "封控当晚没走招标，直接采购了蔬菜包",
+    "\ufffd",
 ]
 _chars = st.characters(blacklist_categories=("Cs",))  # no lone surrogates: impossible in Telegram JSON
-_huge = st.builds(lambda piece, n: piece * n, st.sampled_from(["字", "a", "👍", "&", "<b>", "\u200d", " ", "é"]),
-                  st.integers(1000, 5200))
+_huge = st.builds(
+    lambda piece, n: piece * n,
+    st.sampled_from(["字", "a", "👍", "&", "<b>", "\u200d", " ", "é"]),
+    st.integers(1000, 5200),
+)
 NASTY = st.one_of(
     st.sampled_from(PIECES),
     st.lists(st.one_of(st.sampled_from(PIECES), st.text(_chars, max_size=12)), max_size=8).map("".join),
@@ -90,8 +149,9 @@ async def _people(chat: LocalChat) -> None:
 
 
 # -- form text steps -------------------------------------------------------------------------------
-TEXT_STEPS = [(kind, s) for kind in ("request", "feedback", "prereg") for s in forms.steps(kind)
-              if s.kind in ("long", "short")]
+TEXT_STEPS = [
+    (kind, s) for kind in ("request", "feedback", "prereg") for s in forms.steps(kind) if s.kind in ("long", "short")
+]
 ENTRY = {"request": "/apply", "feedback": "/feedback", "prereg": "/report"}
 
 
@@ -141,15 +201,22 @@ async def test_selfcheck_description(chat: LocalChat, text: str) -> None:
 async def _accepted_ref(chat: LocalChat) -> str:
     """A request of CADRE in state accepted (filing a new one when the last was decided)."""
     row = await chat.services.storage.db.fetchone(
-        "SELECT ref, state FROM filings WHERE cadre_id = ? AND kind = 'request' ORDER BY rowid DESC LIMIT 1", (CADRE,))
+        "SELECT ref, state FROM filings WHERE cadre_id = ? AND kind = 'request' ORDER BY rowid DESC LIMIT 1", (CADRE,)
+    )
     service = chat.services.filings
     if row and row[1] == states.ACCEPTED:
         return row[0]
     if row and row[1] == states.INFO_REQUESTED:
         await service.answer_info(row[0], CADRE, "报价单已补充")
         return row[0]
-    body = {"what_happened": "封控当晚直接采购蔬菜包", "when_where": "3月5日，某小区", "consequences": "多花两千元",
-            "motive": "居民断菜", "remedy": "已补签合同", "consent_public": False}
+    body = {
+        "what_happened": "封控当晚直接采购蔬菜包",
+        "when_where": "3月5日，某小区",
+        "consequences": "多花两千元",
+        "motive": "居民断菜",
+        "remedy": "已补签合同",
+        "consent_public": False,
+    }
     result = await service.submit_request(CADRE, body, f"fuzz-{len(await service.my_filings(CADRE))}")
     await service.accept(result.filing.ref, SUP)
     return result.filing.ref
@@ -213,15 +280,34 @@ async def test_cadre_answer_to_an_information_request_fuzzed(chat: LocalChat) ->
 
 
 # -- command arguments and free text, by every kind of user ----------------------------------------
-COMMANDS = ("", "/ask", "/cases", "/search", "/view", "/invite", "/invite cadre", "/invite supervisor", "/start",
-            "/clear", "/lookback draw", "/kb edit", "/kb export", "/draftcase", "/my", "/queue", "/help")
-WRITING = {ADMIN: {"/invite cadre", "/invite supervisor", "/lookback draw"},  # legitimate writes
-           SUP: {"/lookback draw"}, OTHER_SUP: {"/lookback draw"}}
+COMMANDS = (
+    "",
+    "/ask",
+    "/cases",
+    "/search",
+    "/view",
+    "/invite",
+    "/invite cadre",
+    "/invite supervisor",
+    "/start",
+    "/clear",
+    "/lookback draw",
+    "/kb edit",
+    "/kb export",
+    "/draftcase",
+    "/my",
+    "/queue",
+    "/help",
+)
+WRITING = {
+    ADMIN: {"/invite cadre", "/invite supervisor", "/lookback draw"},  # legitimate writes
+    SUP: {"/lookback draw"},
+    OTHER_SUP: {"/lookback draw"},
+}
 
 
 @FUZZ
-@given(who=st.sampled_from([CADRE, SUP, OTHER_SUP, ADMIN, STRANGER]), command=st.sampled_from(COMMANDS),
-       argument=NASTY)
+@given(who=st.sampled_from([CADRE, SUP, OTHER_SUP, ADMIN, STRANGER]), command=st.sampled_from(COMMANDS), argument=NASTY)
 async def test_command_arguments_and_free_text(chat: LocalChat, who: int, command: str, argument: str) -> None:
     await _people(chat)
     text = f"{command} {argument}" if command else argument
@@ -237,17 +323,30 @@ async def test_command_arguments_and_free_text(chat: LocalChat, who: int, comman
     await chat.send(who, "/cancel")
 
 
-@pytest.mark.xfail(strict=True, reason="handlers/admin_users.py (the lead's file): /users role ² and ids past "
-                                      "2**63 reach int()/SQLite and end in the generic error")
+@pytest.mark.xfail(
+    strict=True,
+    reason="handlers/admin_users.py (the lead's file): /users role ² and ids past "
+    "2**63 reach int()/SQLite and end in the generic error",
+)
 async def test_users_command_with_odd_ids(chat: LocalChat) -> None:
     for arg in ("²", "99999999999999999999", "9223372036854775808"):
         assert_clean(chat, await chat.send(ADMIN, f"/users role {arg} cadre 甲社区"))
 
 
-REGRESSIONS = ["/clear 99999999999999999999", "/clear ²", "/clear 9223372036854775808", "/search ²",
-               "/search 99999999999999999999", "/search 9999-12-31", "/search 2026-01-01 9999-12-31",
-               "/kb export 99999999999999999999", "/kb export ²", "/lookback draw 2026-01-01 9999-12-31",
-               "/lookback draw 9999-12-31", "/lookback draw 0001-01-01 0001-01-01"]
+REGRESSIONS = [
+    "/clear 99999999999999999999",
+    "/clear ²",
+    "/clear 9223372036854775808",
+    "/search ²",
+    "/search 99999999999999999999",
+    "/search 9999-12-31",
+    "/search 2026-01-01 9999-12-31",
+    "/kb export 99999999999999999999",
+    "/kb export ²",
+    "/lookback draw 2026-01-01 9999-12-31",
+    "/lookback draw 9999-12-31",
+    "/lookback draw 0001-01-01 0001-01-01",
+]
 
 
 @pytest.mark.parametrize("who", [ADMIN, SUP])
@@ -257,21 +356,102 @@ async def test_odd_numbers_and_dates_get_a_reply(chat: LocalChat, who: int) -> N
     anchor = (await chat.send(who, "/help"))[-1]
     for text in REGRESSIONS:
         assert_clean(chat, await chat.send(who, text))
-    for data in ("kbm:rbok:99999999999999999999", "kbm:apply:9223372036854775808", "lb:ok:99999999999999999999",
-                 "lb:fix:9223372036854775808", "kbm:rb:99999999999999999999"):
+    for data in (
+        "kbm:rbok:99999999999999999999",
+        "kbm:apply:9223372036854775808",
+        "lb:ok:99999999999999999999",
+        "lb:fix:9223372036854775808",
+        "kbm:rb:99999999999999999999",
+    ):
         assert_clean(chat, await chat.press(who, anchor, data))
 
 
 # -- callback payloads -----------------------------------------------------------------------------
 NAMESPACES = ["m", "lang", "inv", "kb", "sc", "fm", "fc", "my", "sv", "dc", "lb", "kbm", "kbe", "zz"]
-ACTIONS = ["v", "acc", "read", "ack", "info", "note", "msg", "fans", "ffwd", "dec", "o", "b", "d", "ok", "fix", "go",
-           "back", "pv", "ed", "sub", "del", "skip", "done", "ch", "tk", "yes", "no", "a", "art", "case", "cite",
-           "set", "role", "apply", "drop", "hist", "export", "rb", "rbok", "f", "ans", "wd", "wdok", "my", "queue",
-           "kb", "invite", "users", "check", "lookback", "boundaries", "x"]
+ACTIONS = [
+    "v",
+    "acc",
+    "read",
+    "ack",
+    "info",
+    "note",
+    "msg",
+    "fans",
+    "ffwd",
+    "dec",
+    "o",
+    "b",
+    "d",
+    "ok",
+    "fix",
+    "go",
+    "back",
+    "pv",
+    "ed",
+    "sub",
+    "del",
+    "skip",
+    "done",
+    "ch",
+    "tk",
+    "yes",
+    "no",
+    "a",
+    "art",
+    "case",
+    "cite",
+    "set",
+    "role",
+    "apply",
+    "drop",
+    "hist",
+    "export",
+    "rb",
+    "rbok",
+    "f",
+    "ans",
+    "wd",
+    "wdok",
+    "my",
+    "queue",
+    "kb",
+    "invite",
+    "users",
+    "check",
+    "lookback",
+    "boundaries",
+    "x",
+]
 ARGS = st.one_of(
-    st.sampled_from(["", "RC-2026-000001", "RC-2026-000002", "FB-2026-000001", "PR-2026-000001", "1", "0", "-1",
-                     "99999999999999999999", "r.what_happened", "r.x", "f.category", "p.preview", "zh", "en", "xx",
-                     "A-procedure", "C-none", "admin", "supervisor", "tolerated", "law", "a.q1", "r.", "."]),
+    st.sampled_from(
+        [
+            "",
+            "RC-2026-000001",
+            "RC-2026-000002",
+            "FB-2026-000001",
+            "PR-2026-000001",
+            "1",
+            "0",
+            "-1",
+            "99999999999999999999",
+            "r.what_happened",
+            "r.x",
+            "f.category",
+            "p.preview",
+            "zh",
+            "en",
+            "xx",
+            "A-procedure",
+            "C-none",
+            "admin",
+            "supervisor",
+            "tolerated",
+            "law",
+            "a.q1",
+            "r.",
+            ".",
+        ]
+    ),
     st.text(st.sampled_from(string.ascii_letters + string.digits + "_.-:中 "), max_size=50),
 )
 PAYLOADS = st.one_of(
@@ -314,14 +494,44 @@ UPLOADS = st.one_of(
     st.binary(max_size=3000),
     _json_values.map(lambda v: json.dumps(v, ensure_ascii=False).encode()),
     _json_values.map(lambda v: json.dumps(v).encode("utf-16")),
-    st.sampled_from([b"\xff\xfe\x00bad", b"\xc3\x28", b"articles:\n  - id: [", b"- id: A-x\n  topic: \xe9\n",
-                     b"questions:\n rules:\n", b"question: \x00", b"{}", b"[]", b"null", b"- 1\n- 2\n",
-                     b"!!python/object/apply:os.system ['echo hi']", b"a: &a [*a]", b"\xef\xbb\xbf{\"cases\": 1}"]),
+    st.sampled_from(
+        [
+            b"\xff\xfe\x00bad",
+            b"\xc3\x28",
+            b"articles:\n  - id: [",
+            b"- id: A-x\n  topic: \xe9\n",
+            b"questions:\n rules:\n",
+            b"question: \x00",
+            b"{}",
+            b"[]",
+            b"null",
+            b"- 1\n- 2\n",
+            b"!!python/object/apply:os.system ['echo hi']",
+            b"a: &a [*a]",
+            b'\xef\xbb\xbf{"cases": 1}',
+        ]
+    ),
 )
 FILENAMES = st.one_of(
-    st.sampled_from(["articles.yaml", "faq.yaml", "cases.json", "selfcheck.yaml", "kb.json", "notes.txt", "x",
-                     "articles.yaml.exe", "../../articles.yaml", "..", ".", "cases\u202ejson", "案例.json", "a" * 300,
-                     "faq\x00.yaml"]),
+    st.sampled_from(
+        [
+            "articles.yaml",
+            "faq.yaml",
+            "cases.json",
+            "selfcheck.yaml",
+            "kb.json",
+            "notes.txt",
+            "x",
+            "articles.yaml.exe",
+            "../../articles.yaml",
+            "..",
+            ".",
+            "cases\u202ejson",
+            "案例.json",
+            "a" * 300,
+            "faq\x00.yaml",
+        ]
+    ),
     st.text(_chars, min_size=1, max_size=40),
 )
 
@@ -343,8 +553,12 @@ async def test_knowledge_uploads_are_refused_clearly(chat: LocalChat, name: str,
 
 # -- updates that are not a new private text -------------------------------------------------------
 def _raw(user_id: int, chat: dict | None = None, **fields) -> dict:
-    message = {"message_id": 4242, "date": 1_700_000_000, "from": {"id": user_id, "is_bot": False, "first_name": "x"},
-               "chat": chat or {"id": user_id, "type": "private", "first_name": "x"}}
+    message = {
+        "message_id": 4242,
+        "date": 1_700_000_000,
+        "from": {"id": user_id, "is_bot": False, "first_name": "x"},
+        "chat": chat or {"id": user_id, "type": "private", "first_name": "x"},
+    }
     message.update(fields)
     return message
 
@@ -365,44 +579,88 @@ async def test_edits_groups_channels_and_odd_media(chat: LocalChat) -> None:
     assert "修改不会被读取" in shown
     assert await dump(chat) == before
     # Groups: a command is answered with "use a private chat"; nothing of the filing is shown there.
-    command = {"message": _raw(SUP, GROUP, text=f"/view {ref}", entities=[{"type": "bot_command", "offset": 0,
-                                                                           "length": 5}])}
+    command = {
+        "message": _raw(SUP, GROUP, text=f"/view {ref}", entities=[{"type": "bot_command", "offset": 0, "length": 5}])
+    }
     out = await chat.feed_raw(command)
     shown = assert_clean(chat, out)
     assert "私聊" in shown and "蔬菜包" not in shown and ref not in shown
     assert not await chat.feed_raw({"message": _raw(CADRE, GROUP, text="封控当晚采购蔬菜包")})
     anchor = (await chat.send(SUP, "/help"))[-1].as_json()
     anchor["chat"] = GROUP
-    press = {"callback_query": {"id": "77", "from": {"id": SUP, "is_bot": False, "first_name": "x"},
-                                "chat_instance": "g", "data": f"sv:acc:{ref}", "message": anchor}}
+    press = {
+        "callback_query": {
+            "id": "77",
+            "from": {"id": SUP, "is_bot": False, "first_name": "x"},
+            "chat_instance": "g",
+            "data": f"sv:acc:{ref}",
+            "message": anchor,
+        }
+    }
     assert await chat.feed_raw(press) == []
     assert chat.api.callback_answers[-1].get("show_alert") in (True, "true", "True")
-    channel = {"channel_post": {"message_id": 1, "date": 1, "chat": {"id": -1001, "type": "channel", "title": "c"},
-                                "text": "/start"}}
+    channel = {
+        "channel_post": {
+            "message_id": 1,
+            "date": 1,
+            "chat": {"id": -1001, "type": "channel", "title": "c"},
+            "text": "/start",
+        }
+    }
     assert await chat.feed_raw(channel) == []
     assert chat.api.refusals == []
     assert await dump(chat) == before
     # Media a form step cannot take is answered, and the draft is untouched.
-    for fields in ({"voice": {"file_id": "v", "file_unique_id": "v", "duration": 1}},
-                   {"location": {"latitude": 31.2, "longitude": 121.5}},
-                   {"contact": {"phone_number": "13800000000", "first_name": "张"}},
-                   {"sticker": {"file_id": "s", "file_unique_id": "s", "width": 1, "height": 1, "is_animated": False,
-                                "is_video": False, "type": "regular"}},
-                   {"document": {"file_id": "nope", "file_unique_id": "n", "file_name": "a.pdf"}}):
+    for fields in (
+        {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 1}},
+        {"location": {"latitude": 31.2, "longitude": 121.5}},
+        {"contact": {"phone_number": "13800000000", "first_name": "张"}},
+        {
+            "sticker": {
+                "file_id": "s",
+                "file_unique_id": "s",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            }
+        },
+        {"document": {"file_id": "nope", "file_unique_id": "n", "file_name": "a.pdf"}},
+    ):
         assert_clean(chat, await chat.feed_raw({"message": _raw(CADRE, **fields)}))
         assert await dump(chat) == before
 
 
 # -- evidence files and knowledge edits --------------------------------------------------------------
-MIMES = st.one_of(st.sampled_from(["application/pdf", "image/jpeg", "image/png", "application/x-msdownload",
-                                   "text/html", "", "application/pdf; charset=<b>", "image/svg+xml"]),
-                  st.text(_chars, max_size=40))
+MIMES = st.one_of(
+    st.sampled_from(
+        [
+            "application/pdf",
+            "image/jpeg",
+            "image/png",
+            "application/x-msdownload",
+            "text/html",
+            "",
+            "application/pdf; charset=<b>",
+            "image/svg+xml",
+        ]
+    ),
+    st.text(_chars, max_size=40),
+)
 
 
 @FUZZ
-@given(name=st.one_of(st.sampled_from(["收据.pdf", "<b>x</b>.pdf", "a" * 300 + ".pdf", ".pdf", "..", "x.exe",
-                                       "照片.JPG", "\u202egpj.exe"]), st.text(_chars, min_size=1, max_size=80)),
-       mime=MIMES, size=st.one_of(st.none(), st.integers(0, 60 * 1024 * 1024)))
+@given(
+    name=st.one_of(
+        st.sampled_from(
+            ["收据.pdf", "<b>x</b>.pdf", "a" * 300 + ".pdf", ".pdf", "..", "x.exe", "照片.JPG", "\u202egpj.exe"]
+        ),
+        st.text(_chars, min_size=1, max_size=80),
+    ),
+    mime=MIMES,
+    size=st.one_of(st.none(), st.integers(0, 60 * 1024 * 1024)),
+)
 async def test_evidence_files(chat: LocalChat, name: str, mime: str, size: int | None) -> None:
     await _people(chat)
     service = chat.services.filings
