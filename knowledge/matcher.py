@@ -670,24 +670,23 @@ class _Index:
         return self._doc_view(d)
 
     def _make_doc_view(self, lex: Lexicon):
+        @lru_cache(maxsize=8192)
+        def keyword(kw: str) -> tuple[str, frozenset, frozenset, frozenset]:
+            nkw = nz.normalize(kw).replace(" ", "")
+            return (
+                kw,
+                frozenset(nkw[i : i + 2] for i in range(len(nkw) - 1)),
+                frozenset(nz.pinyin_bigrams(nkw)),
+                frozenset(g for g, _ in lex.scan(nkw)),
+            )
+
         @lru_cache(maxsize=4096)
         def view(d: int):
             item = self.items[d]
             kind = self.kinds[d]
             fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
             doc = " ".join(nz.normalize_many([t for t, _w in _field_texts(item, fields[:3])]))
-            kws = []
-            for kw in getattr(item, "keywords", None) or ():
-                nkw = nz.normalize(kw).replace(" ", "")
-                kws.append(
-                    (
-                        kw,
-                        frozenset(nkw[i : i + 2] for i in range(len(nkw) - 1)),
-                        frozenset(nz.pinyin_bigrams(nkw)),
-                        frozenset(g for g, _ in lex.scan(nkw)),
-                    )
-                )
-            return doc, tuple(kws)
+            return doc, tuple(keyword(str(kw)) for kw in getattr(item, "keywords", None) or ())
 
         return view
 
