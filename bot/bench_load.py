@@ -8,9 +8,13 @@ overlap as they do behind a webhook). Cadres ask questions and describe situatio
 alternatives and case titles/backgrounds, with typing noise), read the boundaries, run
 /check, and file complete requests; supervisors poll /queue, open, accept and decide.
 
-One update's latency is the wall time around ``chat.send``/``chat.press`` (handlers,
-persistence flush and notifier drain included); the time spent waiting for a free slot is
-reported apart (``p95_wait_ms``). Errors are exceptions out of the Application, Bot API
+One update's latency is the wall time around ``chat.send``/``chat.press``: the handlers and,
+as :class:`LocalChat` does (``flush="update"``, the default), PTB's persistence flush and the
+notifier drain; ``flush="interval"`` leaves those two to their background loops as production
+does. The time spent waiting for a free slot is reported apart (``p95_wait_ms``); actions still
+waiting for a slot when the time is up are counted (``unserved_at_end``), not run. CPU time per
+update and the machine's CPU pressure during the run are reported too: on a shared machine the
+latencies say as much about the neighbours as about the bot. Errors are exceptions out of the Application, Bot API
 refusals, replies with the generic error text, ERROR log records, and replies the script
 did not get (a missing button or confirmation). Peak memory is the process's resident set
 (sampled from /proc every 0.2 s, falling back to ``getrusage`` maxrss), harness included.
