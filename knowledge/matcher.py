@@ -261,6 +261,7 @@ def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWOR
     runs, qwords = nz.segment(norm, nz.load_stopwords(stop))
     weights: dict[str, float] = {}
     groups: set[int] = set()
+    lex_hits: list[tuple[int, str]] = []  # (group, the query's text that matched it)
 
     def add(term: str, w: float) -> None:
         if w > weights.get(term, 0.0):
@@ -281,10 +282,9 @@ def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWOR
             add("b:" + run[i : i + 2], QW["b"])
         for k in nz.pinyin_bigrams(run):
             add("p:" + k, QW["p"])
-        for g, _w in lex.scan(run):
+        for g, lw in (*lex.scan(run), *lex.scan_pinyin(run)):
             groups.add(g)
-        for g, _w in lex.scan_pinyin(run):
-            groups.add(g)
+            lex_hits.append((g, lw))
     # single-character lexicon words count only as whole jieba tokens (买, 菜 ...)
     for w in qwords:
         if len(w) == 1:
@@ -307,8 +307,10 @@ def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWOR
             ev.extend("s:" + str(g) for g, _ in lex.scan_pinyin(w))
         else:
             ev.extend("s:" + str(g) for g in lex.single.get(w, ()))
-            if not ev:
-                continue
+        # a word inside a longer lexicon match (人头|数 in 人头数) is evidenced by that group
+        ev.extend("s:" + str(g) for g, lw in lex_hits if w in lw)
+        if not ev:
+            continue
         cwords.append((w, tuple(dict.fromkeys(e for e in ev if e in weights))))
     return _Query(
         norm=norm,
