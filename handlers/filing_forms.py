@@ -67,7 +67,7 @@ async def _start(update: Update, context: Ctx, kind: str, cite: str = "") -> int
     context.user_data[_ACTIVE] = kind
     if draft is not None:
         data = dict(draft.data)
-        if cite and cite not in data.get("cited_cases", []):
+        if cite and cite not in data.get("cited_cases", []) and context.services.knowledge.current.kb.case(cite):
             data["cited_cases"] = [*data.get("cited_cases", []), cite]
             await service.save_draft(user.telegram_id, kind, draft.step, data)
         await reply(update, context, await t(update, context, "form.resumed"))
@@ -303,6 +303,11 @@ async def on_button(update: Update, context: Ctx) -> int:
         return await _advance(update, context, kind, step.name, draft_data)
     if action == "tk" and step.kind in ("cases", "preregs") and value:
         chosen = list(draft_data.get(step.name, []))
+        if value not in chosen and not await _offerable(context, user_id, step.kind, value):
+            # A forged or outdated tick: an id that is not on offer could never be unticked again
+            # (only offered items are listed) and would block the submission for good.
+            await reply(update, context, await t(update, context, "common.stale_button"))
+            return FILLING
         draft_data[step.name] = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
         await service.save_draft(user_id, kind, step.name, draft_data)
         text, rows = await _choices(update, context, kind, step.name, draft_data)
@@ -319,6 +324,12 @@ async def on_button(update: Update, context: Ctx) -> int:
         return await _advance(update, context, kind, step.name, draft_data)
     await reply(update, context, await t(update, context, "common.stale_button"))
     return FILLING
+
+
+async def _offerable(context: Ctx, user_id: int, step_kind: str, value: str) -> bool:
+    if step_kind == "cases":
+        return context.services.knowledge.current.kb.case(value) is not None
+    return any(p.ref == value for p in await context.services.filings.my_preregistrations(user_id))
 
 
 async def _advance(update: Update, context: Ctx, kind: str, name: str, data: dict) -> int:
