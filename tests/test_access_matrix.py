@@ -755,3 +755,34 @@ async def test_webhook_requires_telegrams_secret_header(tmp_path: Path, monkeypa
     secret = seen.get("secret_token")
     assert secret and re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret)  # what Telegram accepts
     assert TOKEN not in secret and TOKEN.split(":")[1] not in secret
+
+
+# -- forged ticks in one's own draft -----------------------------------------------------------------
+async def test_forged_ticks_cannot_cite_what_is_not_on_offer(world: World) -> None:
+    """Found by fuzzing: ``fm:tk`` / ``fc:cite`` with an id not on offer (a malformed case id, another
+    cadre's pre-registration) went into the draft, could never be unticked (only offered items are
+    listed) and made the draft impossible to submit."""
+    chat, service = world.chat, world.chat.services.filings
+    other = await service.preregister(
+        CADRE_B, {"what": "乙社区紧急租车", "why_urgent": "洪水", "expected_cost": "三千元"}, "matrix-pr-b"
+    )
+    body = {
+        "what_happened": "封控当晚直接采购蔬菜包",
+        "when_where": "3月5日",
+        "consequences": "多花两千元",
+        "motive": "居民断菜",
+        "remedy": "已补签合同",
+    }
+    await service.save_draft(OWNER, "request", "cited_cases", body)
+    anchor = (await chat.send(OWNER, "/apply"))[-1]
+    for data in ("fm:tk:r.x.y", "fm:tk:r.NOPE", "fc:cite:x.y", "fc:cite:NOPE"):
+        clean(chat, await chat.press(OWNER, anchor, data))
+        assert (await service.load_draft(OWNER, "request")).data.get("cited_cases", []) == []
+    await service.save_draft(OWNER, "request", "preregistrations", body)
+    anchor = (await chat.send(OWNER, "/apply"))[-1]
+    clean(chat, await chat.press(OWNER, anchor, f"fm:tk:r.{other.preregistration.ref}"))
+    assert (await service.load_draft(OWNER, "request")).data.get("preregistrations", []) == []
+    assert "乙社区紧急租车" not in texts(chat.api.log, OWNER)
+    # Their own pre-registration is still offered and ticked.
+    clean(chat, await chat.press(OWNER, anchor, f"fm:tk:r.{world.pr}"))
+    assert (await service.load_draft(OWNER, "request")).data["preregistrations"] == [world.pr]
