@@ -76,6 +76,11 @@ def to_simplified(text: str) -> str:
 
 
 _NON_WORD = re.compile(r"[\W_]+")
+# common ASCII, CJK and full-width punctuation and spaces (not line breaks), no letters
+_PUNCT = re.compile(
+    r"[ \t\r\f\v!-/:-@\[-`{-~\u2010-\u2027\u3000-\u3004\u3008-\u3011\u3014-\u301f"
+    r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+"
+)
 
 
 def _fold_once(text: str) -> str:
@@ -111,8 +116,11 @@ def normalize_many(texts: Sequence[str]) -> list[str]:
     joined = "\n".join(("" if t is None else str(t)).replace("\n", " ") for t in texts)
     joined = joined.encode("utf-8", "replace").decode("utf-8", "replace")
     # punctuation first: full-width marks are what usually makes CJK text non-NFKC
-    joined = "\n".join(_NON_WORD.sub(" ", line) for line in joined.split("\n"))
-    if not unicodedata.is_normalized("NFKC", joined):
+    # punctuation first (every path turns it into a space): full-width marks are what
+    # usually makes Chinese text non-NFKC, so most texts skip NFKC altogether
+    joined = _PUNCT.sub(" ", joined)
+    folded = not unicodedata.is_normalized("NFKC", joined)
+    if folded:
         joined = unicodedata.normalize("NFKC", joined)
     joined = to_simplified(joined).lower()
     parts = joined.split("\n")

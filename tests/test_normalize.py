@@ -128,3 +128,22 @@ def test_lexicon_is_well_formed_data() -> None:
     # a few cross-domain groups the matcher relies on
     for a, b in [("采购", "进货"), ("防护服", "隔离衣"), ("志愿者", "义工"), ("转移", "撤离"), ("停电", "断电")]:
         assert set(lex.multi[a]) & set(lex.multi[b]), (a, b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.one_of(
+                st.characters(max_codepoint=0x7F),
+                st.sampled_from(
+                    list("封控采购隔离衣風險處理後會議，。！？、（）【】《》“”…—😀\u200b\u3000ＡＢ１２⑴㎏")
+                ),
+            ),
+            max_size=30,
+        ),
+        max_size=6,
+    )
+)
+def test_normalize_many_agrees_with_normalize(texts: list[str]) -> None:
+    assert nz.normalize_many(texts) == [nz.normalize(t) for t in texts]
