@@ -218,6 +218,10 @@ async def press(update: Update, context: Ctx) -> int:
             await reply(update, context, await t(update, context, f"sv.type.{data.action}", ref=ref))
             return TYPING
         elif data.action == "dec":
+            await service.get(ref, user.telegram_id)  # access check first: "not found" for others
+            if "decide" not in await service.actions(ref, user.telegram_id):
+                # Refuse a stale button now, not after the outcome, boundaries and a written reason.
+                raise FilingError("filing.error.illegal_transition")
             await _start_decision(update, context, ref, item=None)
         else:
             await reply(update, context, await t(update, context, "common.stale_button"))
