@@ -786,3 +786,15 @@ async def test_forged_ticks_cannot_cite_what_is_not_on_offer(world: World) -> No
     # Their own pre-registration is still offered and ticked.
     clean(chat, await chat.press(OWNER, anchor, f"fm:tk:r.{world.pr}"))
     assert (await service.load_draft(OWNER, "request")).data["preregistrations"] == [world.pr]
+
+
+async def test_decide_button_on_a_filing_that_cannot_be_decided_is_refused_at_once(world: World) -> None:
+    """A stale "decide" (not yet accepted, already decided, withdrawn) is refused before the outcome,
+    the boundaries and a written reason are asked for — as the text actions already were."""
+    chat = world.chat
+    anchor = (await chat.send(SUP, "/help"))[-1]
+    shown = clean(chat, await chat.press(SUP, anchor, f"sv:dec:{world.rc}"))
+    assert "当前状态下不能" in shown and "请选择结果" not in shown
+    assert "请选择结果" not in clean(chat, await chat.press(SUP_B, anchor, f"sv:dec:{world.rc}"))
+    await chat.services.filings.accept(world.rc, SUP)
+    assert "请选择结果" in clean(chat, await chat.press(SUP, anchor, f"sv:dec:{world.rc}"))
