@@ -22,7 +22,9 @@ Confidence is calibrated on scale-free evidence only, so it transfers to knowled
 other sizes and crisis domains: the score in units of "one fully specific shared term" (so it
 does not grow with the collection), and the share of the query's informative content words
 (weighted by their rarity in general Chinese) that the entry evidences. The BM25F shortlist is
-re-ranked by that confidence. Ambiguity is a margin rule on the runner-up's confidence.
+re-ranked by that confidence, in which a rapidfuzz partial ratio (on fuzzy pinyin) of the
+query against each shortlisted entry's title and keywords discounts the runners-up that read
+less like the query. Ambiguity is a margin rule on the runner-up's confidence (in logits).
 
 The object is immutable after :meth:`Matcher.build`; concurrent reads are safe.
 """
@@ -41,6 +43,7 @@ from typing import Literal
 
 import numpy as np
 import yaml
+from rapidfuzz import fuzz, process
 
 from knowledge import normalize as nz
 from knowledge.models import FaqEntry, GuidingCase, PolicyArticle
@@ -84,6 +87,7 @@ STRENGTH_REF = 1.9
 STRENGTH_SLOPE = 2.5
 COVERAGE_SLOPE = 3.0
 SHARE_SLOPE = 1.0
+FUZZY_SLOPE = 1.0
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
 SHORTLIST = 12
@@ -667,8 +671,9 @@ class _Index:
             out[i, order] = hit
         return out
 
-    def doc_view(self, d: int) -> tuple[str, tuple[tuple[str, frozenset, frozenset, frozenset], ...]]:
-        """(normalised main text, keyword evidence) of entry ``d``, cached for "why"."""
+    def doc_view(self, d: int) -> tuple[str, tuple[tuple[str, frozenset, frozenset, frozenset], ...], str]:
+        """(normalised main text, keyword evidence, fuzzy pinyin of title + keywords) of
+        entry ``d``, cached: used for "why" and the fuzzy re-rank of a shortlist only."""
         return self._doc_view(d)
 
     def _make_doc_view(self, lex: Lexicon):
@@ -687,8 +692,10 @@ class _Index:
             item = self.items[d]
             kind = self.kinds[d]
             fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
-            doc = " ".join(nz.normalize_many([t for t, _w in _field_texts(item, fields[:3])]))
-            return doc, tuple(keyword(str(kw)) for kw in getattr(item, "keywords", None) or ())
+            texts = nz.normalize_many([t for t, _w in _field_texts(item, fields[:3])])
+            doc = " ".join(texts)
+            head = " ".join(nz.pinyin_key(r) for t in texts[:2] for r in nz.content_runs(t) if nz.is_cjk(r[0]))
+            return doc, tuple(keyword(str(kw)) for kw in getattr(item, "keywords", None) or ()), head
 
         return view
 
@@ -821,12 +828,28 @@ class Matcher:
         * word coverage: the share of the query's content words, weighted by how
           informative each is in general Chinese, that the entry evidences (by characters,
           sound or synonym).
+        * share: score / best score of the shortlist; fuzzy: rapidfuzz partial ratio of the
+          query against title + keywords, relative to the best in the shortlist. Both only
+          discount runners-up, never raise the best entry's confidence.
         """
         strength = scores[top] / (index.idf_unseen * (K1 + 1.0))
         wcov = self._word_coverage(q, rows, contains)
-        logit = self._calibrate(strength, wcov, scores[top] / max(float(scores[top].max()), 1e-9))
+        fuzzy = self._fuzzy(index, q, top)
+        logit = self._calibrate(strength, wcov, scores[top] / max(float(scores[top].max()), 1e-9), fuzzy)
         conf = 1.0 / (1.0 + np.exp(-logit))
-        return {"strength": strength, "wcov": wcov, "logit": logit, "confidence": conf}
+        return {"strength": strength, "wcov": wcov, "fuzzy": fuzzy, "logit": logit, "confidence": conf}
+
+    @staticmethod
+    def _fuzzy(index: _Index, q: _Query, top: np.ndarray) -> np.ndarray:
+        """rapidfuzz partial ratio (0..1) of the query's content, in fuzzy pinyin, against
+        each shortlisted entry's title and keywords: the best-aligned stretch, so it rewards
+        a query that reads like the entry's headline even through typos."""
+        if not q.runs:
+            return np.zeros(len(top))
+        qpy = " ".join(nz.pinyin_key(r) for r in q.runs if nz.is_cjk(r[0]))
+        heads = [index.doc_view(int(d))[2] for d in top]
+        got = process.cdist([qpy], heads, scorer=fuzz.partial_ratio, dtype=np.float32)
+        return got[0].astype(np.float64) / 100.0
 
     @staticmethod
     def _word_coverage(q: _Query, rows: dict[str, int], contains: np.ndarray) -> np.ndarray:
@@ -846,7 +869,7 @@ class Matcher:
         return num / den if den else np.zeros(n_docs)
 
     @staticmethod
-    def _calibrate(strength: np.ndarray, wcov: np.ndarray, share: np.ndarray) -> np.ndarray:
+    def _calibrate(strength: np.ndarray, wcov: np.ndarray, share: np.ndarray, fuzzy: np.ndarray) -> np.ndarray:
         """Logit of the confidence, linear in log-strength and word coverage: 0.5 at STRENGTH_REF with half the
         query's informative words evidenced; each doubling of strength is worth ~1.7 logits.
         ``share`` (score / best score of the query) discounts the runners-up, so a long text
@@ -855,11 +878,12 @@ class Matcher:
             STRENGTH_SLOPE * np.log(np.maximum(strength, 1e-6) / STRENGTH_REF)
             + COVERAGE_SLOPE * (wcov - 0.5)
             + SHARE_SLOPE * np.log(np.maximum(share, 1e-6))
+            + FUZZY_SLOPE * (fuzzy - float(fuzzy.max(initial=0.0)))
         )
         return np.clip(x, -30.0, 30.0)
 
     def _why(self, index: _Index, d: int, q: _Query, limit: int = 5) -> tuple[str, ...]:
-        doc, kws = index.doc_view(d)
+        doc, kws, _head = index.doc_view(d)
         qb, qp = q.bigrams, q.pinyin
         out: list[str] = []
 
