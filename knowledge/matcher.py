@@ -360,6 +360,7 @@ class _TermBuilder:
         self._n_flat = 0
         self._cands: dict[str, tuple[tuple[str, tuple[int, ...]], ...]] = {}
         self._sid: dict[int, int] = {}
+        self.head = ""  # fuzzy pinyin of the leading fields of the last entry
         self.p_src: list[int] = []  # (pinyin term, exact bigram term) pairs
         self.b_src: list[int] = []
 
@@ -414,6 +415,8 @@ class _TermBuilder:
         nkeys: list[int] = []
         per_field: list[tuple[str, Counter[str], float]] = []
         norms = nz.normalize_many([t for t, _ in fields])
+        # fuzzy pinyin of the two leading fields (title + keywords, question + alternatives)
+        self.head = nz.pinyin_line(" ".join(norms[:2]))
         for (_text, fw), norm in zip(fields, norms, strict=True):
             if len(norm) < 2:
                 continue
@@ -485,11 +488,14 @@ class _Index:
         doc_terms: list[np.ndarray] = []
         doc_tfs: list[np.ndarray] = []
         lengths = np.zeros(self.n, dtype=np.float32)
+        heads: list[str] = []
         for d, (item, fields) in enumerate(zip(self.items, fields_for, strict=True)):
             ids, tf, length = builder.doc(_field_texts(item, fields))
+            heads.append(builder.head)
             lengths[d] = length
             doc_terms.append(ids)
             doc_tfs.append(tf)
+        self.heads = tuple(heads)
         vocab = builder.vocab
         p_src = np.asarray(builder.p_src, dtype=np.int64)
         b_src = np.asarray(builder.b_src, dtype=np.int64)
@@ -671,9 +677,8 @@ class _Index:
             out[i, order] = hit
         return out
 
-    def doc_view(self, d: int) -> tuple[str, tuple[tuple[str, frozenset, frozenset, frozenset], ...], str]:
-        """(normalised main text, keyword evidence, fuzzy pinyin of title + keywords) of
-        entry ``d``, cached: used for "why" and the fuzzy re-rank of a shortlist only."""
+    def doc_view(self, d: int) -> tuple[str, tuple[tuple[str, frozenset, frozenset, frozenset], ...]]:
+        """(normalised main text, keyword evidence) of entry ``d``, cached for "why"."""
         return self._doc_view(d)
 
     def _make_doc_view(self, lex: Lexicon):
@@ -692,10 +697,8 @@ class _Index:
             item = self.items[d]
             kind = self.kinds[d]
             fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
-            texts = nz.normalize_many([t for t, _w in _field_texts(item, fields[:3])])
-            doc = " ".join(texts)
-            head = " ".join(nz.pinyin_key(r) for t in texts[:2] for r in nz.content_runs(t) if nz.is_cjk(r[0]))
-            return doc, tuple(keyword(str(kw)) for kw in getattr(item, "keywords", None) or ()), head
+            doc = " ".join(nz.normalize_many([t for t, _w in _field_texts(item, fields[:3])]))
+            return doc, tuple(keyword(str(kw)) for kw in getattr(item, "keywords", None) or ())
 
         return view
 
@@ -846,8 +849,8 @@ class Matcher:
         a query that reads like the entry's headline even through typos."""
         if not q.runs:
             return np.zeros(len(top))
-        qpy = " ".join(nz.pinyin_key(r) for r in q.runs if nz.is_cjk(r[0]))
-        heads = [index.doc_view(int(d))[2] for d in top]
+        qpy = nz.pinyin_line(" ".join(q.runs))
+        heads = [index.heads[int(d)] for d in top]
         got = process.cdist([qpy], heads, scorer=fuzz.partial_ratio, dtype=np.float32)
         return got[0].astype(np.float64) / 100.0
 
@@ -883,7 +886,7 @@ class Matcher:
         return np.clip(x, -30.0, 30.0)
 
     def _why(self, index: _Index, d: int, q: _Query, limit: int = 5) -> tuple[str, ...]:
-        doc, kws, _head = index.doc_view(d)
+        doc, kws = index.doc_view(d)
         qb, qp = q.bigrams, q.pinyin
         out: list[str] = []
 

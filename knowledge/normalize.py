@@ -38,6 +38,7 @@ __all__ = [
     "normalize_many",
     "pinyin_bigrams",
     "pinyin_key",
+    "pinyin_line",
     "segment",
     "segments",
     "to_simplified",
@@ -241,6 +242,28 @@ def pinyin_bigrams(norm: str) -> list[str]:
             else:
                 out.extend(x + "_" + y for x in a for y in b)
     return out
+
+
+_FIRST: dict[str, str] = {}
+
+
+def pinyin_line(norm: str) -> str:
+    """A normalised text in fuzzy pinyin (first reading of each Chinese character), runs
+    separated by spaces: the string the fuzzy (rapidfuzz) comparison works on."""
+    first = _FIRST
+    out: list[str] = []
+    for run in content_runs(norm):
+        if not is_cjk(run[0]):
+            out.append(run)
+            continue
+        syl = []
+        for c in run:
+            r = first.get(c)
+            if r is None:
+                r = first[c] = char_readings(c)[0]
+            syl.append(r)
+        out.append("".join(syl))
+    return " ".join(out)
 
 
 def pinyin_key(text: str) -> str:
