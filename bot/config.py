@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     max_attachment_mb: int = Field(default=20, ge=1, le=50)
     max_kb_file_mb: int = Field(default=5, ge=1, le=20)
     rate_limit_per_minute: int = Field(default=30, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from telegram.ext import (
 from bot.users import UserError
 from handlers import menu
 from handlers.access import require, t
-from handlers.callback_data import Callback, cb, pattern
+from handlers.callback_data import Callback, as_id, cb, pattern
 from handlers.context import Ctx
 from handlers.conversations import end_others
 from handlers.reply import answer_query, keyboard, reply
@@ -114,15 +114,16 @@ async def users_command(update: Update, context: Ctx) -> None:
     args = context.args or []
     service = context.services.users
     try:
-        if args[:1] == ["role"] and len(args) >= 3 and args[1].isdigit():
+        target = as_id(args[1]) if len(args) >= 2 else None
+        if args[:1] == ["role"] and len(args) >= 3 and target is not None:
             unit = " ".join(args[3:]) or None
-            user = await service.add(int(args[1]), args[2].lower(), unit, actor=admin.telegram_id)
+            user = await service.add(target, args[2].lower(), unit, actor=admin.telegram_id)
             await reply(update, context, await t(update, context, "users.changed", id=user.telegram_id,
                                                  role=await t(update, context, f"roles.{user.role}"),
                                                  unit=user.unit_name or await t(update, context, "roles.none")))
             return
-        if args[:1] == ["seconded"] and len(args) == 2 and args[1].isdigit():
-            user = await service.get(int(args[1]))
+        if args[:1] == ["seconded"] and len(args) == 2 and target is not None:
+            user = await service.get(target)
             if user is None:
                 raise UserError("users.unknown", id=args[1])
             await service.add(user.telegram_id, user.role, user.unit_name, actor=admin.telegram_id,
@@ -130,8 +131,10 @@ async def users_command(update: Update, context: Ctx) -> None:
             await reply(update, context, await t(update, context, "users.seconded_on" if not user.seconded
                                                  else "users.seconded_off", id=user.telegram_id))
             return
-        if args[:1] == ["deactivate"] and len(args) == 2 and args[1].isdigit():
-            await service.deactivate(int(args[1]), actor=admin.telegram_id)
+        if args[:1] == ["deactivate"] and len(args) == 2 and target is not None:
+            if target == admin.telegram_id:
+                raise UserError("users.not_yourself")
+            await service.deactivate(target, actor=admin.telegram_id)
             await reply(update, context, await t(update, context, "users.deactivated", id=args[1]))
             return
         if args:

@@ -6,6 +6,7 @@ import logging
 import traceback
 
 from telegram import Update
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.constants import ChatType
 from telegram.ext import (
     Application,
@@ -32,8 +33,10 @@ async def rate_limit(update: Update, context: Ctx) -> None:
     user = update.effective_user
     if user is None or context.services.limiter.allow(user.id):
         return
-    if context.services.limiter.should_warn(user.id):
-        await answer_query(update)
+    warn = context.services.limiter.should_warn(user.id)
+    # A dropped press is still answered, or the user's button keeps spinning.
+    await answer_query(update, await t(update, context, "common.rate_limited") if not warn else None)
+    if warn:
         await reply(update, context, await t(update, context, "common.rate_limited"))
     raise ApplicationHandlerStop
 
@@ -153,7 +156,17 @@ async def not_text(update: Update, context: Ctx) -> None:
 
 
 async def on_error(update: object, context: Ctx) -> None:
-    log.error("unhandled error: %s", "".join(traceback.format_exception(context.error)).strip())
+    error = context.error
+    if isinstance(error, Forbidden):
+        # The user blocked the bot: nothing can reach them, and it is not our fault.
+        log.info("user blocked the bot: %s", error)
+        return
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # A reply lost on the way (timeout, dropped connection). What the user typed was already
+        # saved before replying, and the reply may even have arrived: an apology would only confuse.
+        log.warning("reply not confirmed by Telegram: %s", error)
+        return
+    log.error("unhandled error: %s", "".join(traceback.format_exception(error)).strip())
     if isinstance(update, Update) and update.effective_chat:
         try:
             await reply(update, context, await t(update, context, "common.error"))

@@ -63,7 +63,8 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("CADREBOT_LOCALE", "fr"), ("CADREBOT_ADMIN_IDS", "1,abc"), ("CADREBOT_PERSISTENCE_INTERVAL_S", "-1")],
+    [("CADREBOT_LOCALE", "fr"), ("CADREBOT_ADMIN_IDS", "1,abc"), ("CADREBOT_PERSISTENCE_INTERVAL_S", "-1"),
+     ("CADREBOT_LOG_LEVEL", "LOUD")],
 )
 def test_wrong_setting_stops_with_one_line_naming_it(tmp_path: Path, name: str, value: str) -> None:
     result = cadrebot(tmp_path, "db", "version", **{name: value})

@@ -113,3 +113,8 @@ async def test_admin_manages_users_from_chat(chat: LocalChat) -> None:
     assert "没有使用这项功能的权限" in texts(await chat.send(3, "/users")) or "还没有注册" in texts(await chat.send(3, "/users"))
     actions = [e.action for e in await chat.services.storage.audit.all()]
     assert actions.count("user.role") >= 3 and "user.deactivate" in actions
+
+
+async def test_admin_cannot_deactivate_themselves(chat: LocalChat) -> None:
+    assert "不能停用自己" in texts(await chat.send(ADMIN, f"/users deactivate {ADMIN}"))
+    assert (await chat.services.users.get(ADMIN)).active

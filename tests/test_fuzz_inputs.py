@@ -323,11 +323,6 @@ async def test_command_arguments_and_free_text(chat: LocalChat, who: int, comman
     await chat.send(who, "/cancel")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/admin_users.py (the lead's file): /users role ² and ids past "
-    "2**63 reach int()/SQLite and end in the generic error",
-)
 async def test_users_command_with_odd_ids(chat: LocalChat) -> None:
     for arg in ("²", "99999999999999999999", "9223372036854775808"):
         assert_clean(chat, await chat.send(ADMIN, f"/users role {arg} cadre 甲社区"))
@@ -679,7 +674,7 @@ async def test_evidence_files(chat: LocalChat, name: str, mime: str, size: int |
     after = await dump(chat)
     if "已收到第" in shown:
         assert len(after["attachments"]) == len(before["attachments"]) + 1
-        assert size is not None and size <= service.limits.max_file_bytes
+        assert size is None or size <= service.limits.max_file_bytes  # an unknown size is accepted: nothing is downloaded
     else:
         assert after == before, shown
 

@@ -178,7 +178,9 @@ class FilingService:
         mime = (mime or "").lower().strip()
         if mime not in self.limits.allowed_mime:
             raise FilingError("filing.error.file_type", mime=mime or "?")
-        if size <= 0 or size > self.limits.max_file_bytes:
+        # Telegram may omit a document's size (0 here): we never download evidence, so an unknown
+        # size is accepted; a known one over the limit is not.
+        if size < 0 or size > self.limits.max_file_bytes:
             raise FilingError("filing.error.file_too_large", limit_mb=self.limits.max_file_bytes // (1024 * 1024))
         if not file_id or len(file_id) > 256:
             raise FilingError("filing.error.bad_attachment")
