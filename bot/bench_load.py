@@ -677,6 +677,7 @@ async def run_load(
         await chat.settle()
         gc.collect()
         sim.recording = True
+        chat.phases.clear()  # the setup's filings are not part of the figures
         sim.think_s = think_s
         sim.deadline = time.monotonic() + minutes * 60
         for _uid, role, unit in roles:
