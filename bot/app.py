@@ -14,8 +14,8 @@ from bot.i18n import LOCALES
 from bot.persistence import SqlitePersistence
 from bot.services import Services
 from handlers import register_all
-from handlers.notify_buttons import make_markup
 from handlers.context import Ctx
+from handlers.notify_buttons import make_markup
 
 # Our conversations mix commands, text and buttons on purpose; their state is tracked per user,
 # not per message, so PTB's per_message advice does not apply.
@@ -24,8 +24,23 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTB
 OFFLINE_TOKEN = "0:offline-local-bot-api"  # never valid at Telegram: offline mode cannot leak to it
 
 # Shown in Telegram's command menu; descriptions come from the catalogue (commands.<name>).
-COMMANDS = ("start", "help", "cases", "ask", "check", "apply", "report", "feedback", "my", "resume",
-            "boundaries", "queue", "lookback", "cancel", "lang")
+COMMANDS = (
+    "start",
+    "help",
+    "cases",
+    "ask",
+    "check",
+    "apply",
+    "report",
+    "feedback",
+    "my",
+    "resume",
+    "boundaries",
+    "queue",
+    "lookback",
+    "cancel",
+    "lang",
+)
 
 
 def build_application(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -27,7 +28,7 @@ async def backup(db_path: Path, target: Path) -> int:
 
 async def restore(source: Path, db_path: Path) -> int:
     """Replace the database with a backup, page by page; refuses anything that is not one of ours."""
-    if not source.is_file():
+    if not await asyncio.to_thread(source.is_file):
         raise BackupError(f"{source}: no such file")
     version = _version(source)
     newest = max(number for number, _, _ in available())

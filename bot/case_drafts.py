@@ -27,7 +27,7 @@ def anonymise(text: str, names: list[str]) -> str:
     return text
 
 
-def keywords(text: str, matcher: Matcher) -> list[str]:
+def keywords(text: str, matcher: Matcher, fallback: list[str]) -> list[str]:
     """Terms other cases already use for this kind of situation first, then the text's own."""
     found: list[str] = []
     for hit in matcher.related_cases(text, k=5).hits:
@@ -37,10 +37,13 @@ def keywords(text: str, matcher: Matcher) -> list[str]:
     for word in jieba.analyse.extract_tags(text, topK=12):
         if len(word) >= 2 and not _NUMBER_WORD.search(word) and word not in found:
             found.append(word)
-    return (found + ["应急处置", "容错认定", "社区工作"])[:6] if len(found) < 3 else found[:6]
+    # A case needs at least three keywords; the admin reviews the draft before publishing it.
+    return [*found, *(w for w in fallback if w not in found)][:6] if len(found) < 3 else found[:6]
 
 
-def draft_from_filing(filing: Filing, matcher: Matcher, names: list[str], lessons_placeholder: str) -> GuidingCase:
+def draft_from_filing(
+    filing: Filing, matcher: Matcher, names: list[str], lessons_placeholder: str, fallback_keywords: list[str]
+) -> GuidingCase:
     body = filing.body
     decision = filing.decision or {}
 
@@ -54,7 +57,7 @@ def draft_from_filing(filing: Filing, matcher: Matcher, names: list[str], lesson
         id="C-" + re.sub(r"[^A-Za-z0-9]", "", filing.ref),
         title=title,
         background=f"{what}\n（{clean('when_where')}）",
-        keywords=keywords(what + "\n" + clean("consequences"), matcher),
+        keywords=keywords(what + "\n" + clean("consequences"), matcher, fallback_keywords),
         error_elements=clean("consequences"),
         causes=clean("motive"),
         handling=anonymise(str(decision.get("reason") or "—"), names),

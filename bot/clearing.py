@@ -33,12 +33,15 @@ class ClearingService:
         try:
             text = clean_text(note, 2000)
         except ValueError as exc:
-            raise FilingError(getattr(exc, "type", "filing.error.invalid"), **(getattr(exc, "context", None) or {})) from None
+            raise FilingError(
+                getattr(exc, "type", "filing.error.invalid"), **(getattr(exc, "context", None) or {})
+            ) from None
         async with self.storage.transaction():
             note_id = await self.storage.clearing_notes.add(cadre_id, cadre.unit_id, text, actor_id)
             await self.storage.audit.append(actor_id, "clearing.issue", str(cadre_id), {"note_id": note_id})
-            await self.notifier.enqueue(cadre_id, self.texts(locale, "clearing.notify", note=text),
-                                        dedup_key=f"clearing:{note_id}")
+            await self.notifier.enqueue(
+                cadre_id, self.texts(locale, "clearing.notify", note=text), dedup_key=f"clearing:{note_id}"
+            )
         return note_id
 
     async def between(self, start: str, end: str) -> list[dict]:

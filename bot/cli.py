@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="action", required=True)
     kb.add_parser("validate", help="check a knowledge file (cases .json, articles/faq/selfcheck .yaml)").add_argument(
-        "file", type=Path)
+        "file", type=Path
+    )
     kb_import = kb.add_parser("import", help="validate a knowledge file, show the diff, apply it as a new version")
     kb_import.add_argument("file", type=Path)
     kb_import.add_argument("--yes", action="store_true", help="apply without asking")
@@ -56,12 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     kb_export.add_argument("--version", type=int, help="version to export (default: current)")
     kb.add_parser("history", help="list knowledge-base versions")
     kb.add_parser("rollback", help="make an old version current again (as a new version)").add_argument(
-        "version", type=int)
+        "version", type=int
+    )
 
     sub.add_parser("backup", help="copy the database while the bot runs (SQLite online backup)").add_argument(
-        "file", type=Path)
+        "file", type=Path
+    )
     sub.add_parser("restore", help="replace the database with a backup (stop the bot first)").add_argument(
-        "file", type=Path)
+        "file", type=Path
+    )
 
     evaluate = sub.add_parser("eval-match", help="measure matching on a case file and a query file")
     evaluate.add_argument("cases", type=Path)
@@ -133,14 +137,17 @@ async def _with_services(settings: Settings, work: Callable[[Any], Coroutine[Any
 async def _users(settings: Settings, args: argparse.Namespace) -> int:
     async def work(users) -> int:
         if args.action == "add":
-            user = await users.add(args.telegram_id, args.role, args.unit, display_name=args.name,
-                                   seconded=True if args.seconded else None)
+            user = await users.add(
+                args.telegram_id, args.role, args.unit, display_name=args.name, seconded=True if args.seconded else None
+            )
             print(f"{user.telegram_id}\t{user.role}\t{user.unit_name or '-'}")
         elif args.action == "list":
             for user in await users.list():
                 state = "active" if user.active else "inactive"
                 seconded = "\tseconded" if user.seconded else ""
-                print(f"{user.telegram_id}\t{user.role}\t{user.unit_name or '-'}\t{state}\t{user.display_name}{seconded}")
+                print(
+                    f"{user.telegram_id}\t{user.role}\t{user.unit_name or '-'}\t{state}\t{user.display_name}{seconded}"
+                )
         elif args.action == "invite":
             invite = await users.invite(args.role, args.unit, actor=None)
             print(f"{invite.code}\t{invite.role}\t{invite.unit_name}\t(send: /start {invite.code})")

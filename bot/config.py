@@ -14,7 +14,9 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CADREBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="CADREBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"

@@ -27,7 +27,11 @@ NO_USERS_HINT = (
     " seconded cadre 3 in 示例街道示例社区), or add users with `cadrebot users add`."
 )
 DEMO_UNIT = "示例街道示例社区"
-DEMO_USERS = ((1, "admin", None, "管理员"), (2, "supervisor", DEMO_UNIT, "监督审核人"), (3, "cadre", DEMO_UNIT, "社区干部"))
+DEMO_USERS = (
+    (1, "admin", None, "管理员"),
+    (2, "supervisor", DEMO_UNIT, "监督审核人"),
+    (3, "cadre", DEMO_UNIT, "社区干部"),
+)
 
 
 class Console:
@@ -54,6 +58,17 @@ class Console:
                 self.last_keyboard[message.chat_id] = message
         self.out.flush()
 
+    async def _send_file(self, name: str) -> bool:
+        path = Path(name).expanduser()
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except OSError:
+            print(f"console: cannot read {path}", file=self.out)
+            return True
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.show(await self.chat.send_document(self.user_id, path.name, content, mime))
+        return True
+
     async def handle(self, line: str) -> bool:
         """Process one input line; False ends the session."""
         line = line.rstrip("\r\n")
@@ -71,13 +86,7 @@ class Console:
                 print("console: usage /as USER_ID", file=self.out)
             return True
         if stripped.startswith("/file "):
-            path = Path(stripped[6:].strip()).expanduser()
-            if not path.is_file():
-                print(f"console: no such file {path}", file=self.out)
-                return True
-            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            self.show(await self.chat.send_document(self.user_id, path.name, path.read_bytes(), mime))
-            return True
+            return await self._send_file(stripped[6:].strip())
         number = stripped[1:] if stripped.startswith("!") else stripped
         if number.isdigit() and (stripped.startswith("!") or len(number) <= 2):
             keyboard = self.last_keyboard.get(self.user_id)
@@ -91,8 +100,13 @@ class Console:
         return True
 
 
-async def run_console(settings: Settings, user_id: int | None = None, stdin: TextIO | None = None,
-                      out: TextIO | None = None, demo: bool = False) -> None:
+async def run_console(
+    settings: Settings,
+    user_id: int | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    demo: bool = False,
+) -> None:
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     chat = await LocalChat.start(settings)

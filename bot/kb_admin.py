@@ -71,12 +71,22 @@ def diff(old: KnowledgeBase, new: KnowledgeBase) -> list[SectionDiff]:
             before = {e.id: e for e in getattr(old, section)}
             after = {e.id: e for e in getattr(new, section)}
         changed = {
-            key: [name for name in type(after[key]).model_fields if getattr(after[key], name) != getattr(before[key], name)]
+            key: [
+                name
+                for name in type(after[key]).model_fields
+                if getattr(after[key], name) != getattr(before[key], name)
+            ]
             for key in after.keys() & before.keys()
             if after[key] != before[key]
         }
-        result.append(SectionDiff(section, sorted(after.keys() - before.keys()), dict(sorted(changed.items())),
-                                  sorted(before.keys() - after.keys())))
+        result.append(
+            SectionDiff(
+                section,
+                sorted(after.keys() - before.keys()),
+                dict(sorted(changed.items())),
+                sorted(before.keys() - after.keys()),
+            )
+        )
     return [d for d in result if not d.empty]
 
 
@@ -85,8 +95,12 @@ def parse_upload(filename: str, data: bytes, max_bytes: int) -> tuple[Section, A
     if len(data) > max_bytes:
         raise KbAdminError([f"{filename}: -: -: file is larger than {max_bytes // 1_000_000} MB"])
     section = _section_of(filename, data)
-    loaders = {"articles": loader.load_articles, "faq": loader.load_faq, "cases": loader.load_case_file,
-               "selfcheck": loader.load_selfcheck}
+    loaders = {
+        "articles": loader.load_articles,
+        "faq": loader.load_faq,
+        "cases": loader.load_case_file,
+        "selfcheck": loader.load_selfcheck,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / _temp_name(filename, section)
         path.write_bytes(data)
@@ -118,8 +132,9 @@ def _section_of(filename: str, data: bytes) -> Section:
         return "faq"
     if "topic:" in head:
         return "articles"
-    raise KbAdminError([f"{filename}: -: -: unknown knowledge file; name it articles.yaml, faq.yaml, cases.json"
-                        " or selfcheck.yaml"])
+    raise KbAdminError(
+        [f"{filename}: -: -: unknown knowledge file; name it articles.yaml, faq.yaml, cases.json or selfcheck.yaml"]
+    )
 
 
 def replace(kb: KnowledgeBase, section: Section, value: Any) -> KnowledgeBase:
@@ -146,7 +161,9 @@ def edit(kb: KnowledgeBase, entry_id: str, field_name: str, value: str) -> Knowl
             try:
                 entries[index] = type(entry).model_validate({**entry.model_dump(), field_name: value})
             except ValidationError as exc:
-                raise KbAdminError([f"{FILES[section]}: {entry_id}: {field_name}: {e['msg']}" for e in exc.errors()]) from None
+                raise KbAdminError(
+                    [f"{FILES[section]}: {entry_id}: {field_name}: {e['msg']}" for e in exc.errors()]
+                ) from None
             return replace(kb, section, entries)  # type: ignore[arg-type]
     raise KbAdminError([f"-: {entry_id}: -: no article, FAQ entry or case has this id"])
 
@@ -205,8 +222,9 @@ class KbAdmin:
             version = await self.storage.kb_versions.add(staged.content, author, staged.comment)
             if not await self.storage.kb_versions.close_staged(staged_id, version.id):
                 raise KbStateError("kbadmin.gone")
-            await self.storage.audit.append(author, "kb.apply", str(version.id), {"staged": staged_id,
-                                                                                 "comment": staged.comment})
+            await self.storage.audit.append(
+                author, "kb.apply", str(version.id), {"staged": staged_id, "comment": staged.comment}
+            )
         await self.knowledge.swap(kb, version.id)
         return version
 

@@ -55,13 +55,24 @@ class SentMessage:
             "from": BOT_USER,
         }
         if self.document:
-            data["document"] = {"file_id": f"sent-{self.message_id}", "file_unique_id": f"u{self.message_id}",
-                                "file_name": self.document[0], "file_size": len(self.document[1])}
+            data["document"] = {
+                "file_id": f"sent-{self.message_id}",
+                "file_unique_id": f"u{self.message_id}",
+                "file_name": self.document[0],
+                "file_size": len(self.document[1]),
+            }
             if self.plain:
                 data["caption"] = self.plain
         elif self.photo is not None:
-            data["photo"] = [{"file_id": f"sent-{self.message_id}", "file_unique_id": f"u{self.message_id}",
-                              "width": 1, "height": 1, "file_size": len(self.photo)}]
+            data["photo"] = [
+                {
+                    "file_id": f"sent-{self.message_id}",
+                    "file_unique_id": f"u{self.message_id}",
+                    "width": 1,
+                    "height": 1,
+                    "file_size": len(self.photo),
+                }
+            ]
         else:
             data["text"] = self.plain
         if self.reply_markup:
@@ -152,8 +163,12 @@ class LocalBotApi(BaseRequest):
 
     # -- Bot API methods ---------------------------------------------------------------------
     def _m_getMe(self, params: dict, files: dict) -> dict:
-        return {**BOT_USER, "can_join_groups": False, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+        return {
+            **BOT_USER,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _m_deleteWebhook(self, params: dict, files: dict) -> bool:
         return True
@@ -201,7 +216,9 @@ class LocalBotApi(BaseRequest):
         if not content and isinstance(params.get("photo"), str):
             stored = self._file_by_id(params["photo"])
             content = stored.content if stored else b""
-        return self._record(SentMessage(chat_id, next(self._ids), caption or "", plain, markup, photo=content)).as_json()
+        return self._record(
+            SentMessage(chat_id, next(self._ids), caption or "", plain, markup, photo=content)
+        ).as_json()
 
     def _m_sendMediaGroup(self, params: dict, files: dict) -> list[dict]:
         """An album of 2–10 photos (by file_id or uploaded as attach://name): one message each."""
@@ -248,8 +265,16 @@ class LocalBotApi(BaseRequest):
         check_reply_markup(markup)
         if markup == message.reply_markup:
             raise BadRequest("message is not modified")
-        edited = SentMessage(message.chat_id, message.message_id, message.text, message.plain, markup,
-                             message.document, message.photo, edited=True)
+        edited = SentMessage(
+            message.chat_id,
+            message.message_id,
+            message.text,
+            message.plain,
+            markup,
+            message.document,
+            message.photo,
+            edited=True,
+        )
         return self._record(edited).as_json()
 
     def _m_deleteMessage(self, params: dict, files: dict) -> bool:
@@ -267,8 +292,12 @@ class LocalBotApi(BaseRequest):
         stored = self._file_by_id(str(params.get("file_id")))
         if not stored:
             raise BadRequest("invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_id, "file_size": len(stored.content),
-                "file_path": stored.file_id}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_id,
+            "file_size": len(stored.content),
+            "file_path": stored.file_id,
+        }
 
     # -- helpers -----------------------------------------------------------------------------
     def add_file(self, name: str, content: bytes, mime_type: str) -> StoredFile:

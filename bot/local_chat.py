@@ -83,8 +83,13 @@ class LocalChat:
     ) -> list[SentMessage]:
         stored = self.api.add_file(name, content, mime_type)
         message = self._message(user_id)
-        message["document"] = {"file_id": stored.file_id, "file_unique_id": stored.file_id, "file_name": name,
-                               "mime_type": mime_type, "file_size": len(content)}
+        message["document"] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_id,
+            "file_name": name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
         if caption:
             message["caption"] = caption
         return await self._feed({"message": message})
@@ -92,14 +97,28 @@ class LocalChat:
     async def send_photo(self, user_id: int, content: bytes) -> list[SentMessage]:
         stored = self.api.add_file("photo.jpg", content, "image/jpeg")
         message = self._message(user_id)
-        message["photo"] = [{"file_id": stored.file_id, "file_unique_id": stored.file_id, "width": 800,
-                             "height": 600, "file_size": len(content)}]
+        message["photo"] = [
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_id,
+                "width": 800,
+                "height": 600,
+                "file_size": len(content),
+            }
+        ]
         return await self._feed({"message": message})
 
     async def send_sticker(self, user_id: int) -> list[SentMessage]:
         message = self._message(user_id)
-        message["sticker"] = {"file_id": "stk", "file_unique_id": "stk", "width": 512, "height": 512,
-                              "is_animated": False, "is_video": False, "type": "regular"}
+        message["sticker"] = {
+            "file_id": "stk",
+            "file_unique_id": "stk",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
         return await self._feed({"message": message})
 
     async def feed_raw(self, payload: dict[str, Any]) -> list[SentMessage]:

@@ -92,7 +92,9 @@ class Notifier:
         try:
             for index, part in enumerate(parts):
                 await self.bot.send_message(
-                    chat_id, part, parse_mode=ParseMode.HTML,
+                    chat_id,
+                    part,
+                    parse_mode=ParseMode.HTML,
                     reply_markup=reply_markup if index == len(parts) - 1 else None,
                 )
         except RetryAfter as exc:

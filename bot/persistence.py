@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
@@ -65,4 +66,3 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
 
     async def flush(self) -> None:
         return None
-

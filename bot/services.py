@@ -51,8 +51,9 @@ class Services:
             max_file_bytes=settings.max_attachment_mb * 1024 * 1024,
             draft_reminder_after=timedelta(minutes=settings.draft_reminder_minutes),
         )
-        filings = FilingService(storage, users, notifier, catalogue.t, clock=clock, limits=limits,
-                                default_locale=settings.locale)
+        filings = FilingService(
+            storage, users, notifier, catalogue.t, clock=clock, limits=limits, default_locale=settings.locale
+        )
         return cls(
             settings=settings,
             storage=storage,

@@ -40,12 +40,12 @@ def parse_html(text: str) -> str:
             closing, name, _attrs, self_closing = match.groups()
             name = name.lower()
             if name not in _ALLOWED_TAGS:
-                raise BadRequest(f'can\'t parse entities: Unsupported start tag "{name}" at byte offset {_offset(text, pos)}')
+                raise BadRequest(
+                    f'can\'t parse entities: Unsupported start tag "{name}" at byte offset {_offset(text, pos)}'
+                )
             if closing:
                 if not stack or stack[-1] != name:
-                    raise BadRequest(
-                        f'can\'t parse entities: Unexpected end tag at byte offset {_offset(text, pos)}'
-                    )
+                    raise BadRequest(f"can't parse entities: Unexpected end tag at byte offset {_offset(text, pos)}")
                 stack.pop()
             elif not self_closing:
                 stack.append(name)
@@ -53,9 +53,7 @@ def parse_html(text: str) -> str:
         elif char == "&":
             match = _ENTITY.match(text, pos)
             if not match:
-                raise BadRequest(
-                    f"can't parse entities: Character entity expected at byte offset {_offset(text, pos)}"
-                )
+                raise BadRequest(f"can't parse entities: Character entity expected at byte offset {_offset(text, pos)}")
             out.append(html.unescape(match.group(0)))
             pos = match.end()
         elif char == ">":
@@ -64,7 +62,7 @@ def parse_html(text: str) -> str:
             out.append(char)
             pos += 1
     if stack:
-        raise BadRequest(f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+        raise BadRequest(f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\"")
     return "".join(out)
 
 

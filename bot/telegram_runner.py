@@ -54,8 +54,11 @@ async def run_telegram(settings: Settings, webhook_url: str | None = None, liste
             if webhook_url:
                 host, _, port = listen.rpartition(":")
                 await application.updater.start_webhook(
-                    listen=host or "0.0.0.0", port=int(port), webhook_url=webhook_url,
-                    allowed_updates=Update.ALL_TYPES, secret_token=webhook_secret(settings.token),
+                    listen=host or "0.0.0.0",
+                    port=int(port),
+                    webhook_url=webhook_url,
+                    allowed_updates=Update.ALL_TYPES,
+                    secret_token=webhook_secret(settings.token),
                 )
             else:
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
@@ -117,8 +120,12 @@ class RetryingRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        timeouts = {"read_timeout": read_timeout, "write_timeout": write_timeout,
-                    "connect_timeout": connect_timeout, "pool_timeout": pool_timeout}
+        timeouts = {
+            "read_timeout": read_timeout,
+            "write_timeout": write_timeout,
+            "connect_timeout": connect_timeout,
+            "pool_timeout": pool_timeout,
+        }
         if api_method == "getUpdates":
             return await self.polling.do_request(url, method, request_data, **timeouts)
         safe = api_method in _SAFE_METHODS or "/file/bot" in url

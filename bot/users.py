@@ -101,7 +101,11 @@ class UserService:
                 # An admin keeps their role; the code is spent so it cannot be reused.
                 return existing
             user = await self.storage.users.upsert(
-                telegram_id, invite.role, invite.unit_id, display_name, seconded=existing.seconded if existing else False
+                telegram_id,
+                invite.role,
+                invite.unit_id,
+                display_name,
+                seconded=existing.seconded if existing else False,
             )
             await self.storage.audit.append(
                 telegram_id, "user.register", str(telegram_id), {"role": invite.role, "unit": invite.unit_name}

@@ -19,8 +19,7 @@ from telegram.ext import (
 from bot import case_drafts, kb_admin
 from bot.filing.errors import FilingError
 from bot.kb_admin import KbAdminError, KbStateError, SectionDiff
-from handlers import menu
-from handlers import knowledge_views
+from handlers import knowledge_views, menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, as_id, cb, pattern
 from handlers.context import Ctx
@@ -46,11 +45,26 @@ async def kb_command(update: Update, context: Ctx) -> int:
         return ConversationHandler.END
     await answer_query(update)
     snap = context.services.knowledge.current
-    rows = [[(await t(update, context, "kbadmin.btn_history"), cb("kbm", "hist")),
-             (await t(update, context, "kbadmin.btn_export"), cb("kbm", "export"))]]
-    await reply(update, context, await t(update, context, "kbadmin.status", version=snap.version,
-                                         articles=len(snap.kb.articles), faq=len(snap.kb.faq),
-                                         cases=len(snap.kb.cases)), keyboard(rows))
+    rows = [
+        [
+            (await t(update, context, "kbadmin.btn_history"), cb("kbm", "hist")),
+            (await t(update, context, "kbadmin.btn_export"), cb("kbm", "export")),
+        ]
+    ]
+    await reply(
+        update,
+        context,
+        await t(
+            update,
+            context,
+            "kbadmin.status",
+            version=snap.version,
+            articles=len(snap.kb.articles),
+            faq=len(snap.kb.faq),
+            cases=len(snap.kb.cases),
+        ),
+        keyboard(rows),
+    )
     return ConversationHandler.END
 
 
@@ -91,17 +105,29 @@ async def _show_diff(update: Update, context: Ctx, staged_id: int, changes: list
         return
     lines = [await t(update, context, "kbadmin.diff_title", version=context.services.knowledge.current.version)]
     for change in changes:
-        lines.append(await t(update, context, "kbadmin.diff_section",
-                             section=await t(update, context, f"kbadmin.sections.{change.section}"),
-                             added=len(change.added), changed=len(change.changed), removed=len(change.removed)))
+        lines.append(
+            await t(
+                update,
+                context,
+                "kbadmin.diff_section",
+                section=await t(update, context, f"kbadmin.sections.{change.section}"),
+                added=len(change.added),
+                changed=len(change.changed),
+                removed=len(change.removed),
+            )
+        )
         if change.added:
             lines.append(await t(update, context, "kbadmin.diff_added", ids=", ".join(change.added[:30])))
         for entry_id, fields in list(change.changed.items())[:30]:
             lines.append(await t(update, context, "kbadmin.diff_changed", id=entry_id, fields=", ".join(fields)))
         if change.removed:
             lines.append(await t(update, context, "kbadmin.diff_removed", ids=", ".join(change.removed[:30])))
-    rows = [[(await t(update, context, "kbadmin.btn_apply"), cb("kbm", "apply", staged_id)),
-             (await t(update, context, "kbadmin.btn_discard"), cb("kbm", "drop", staged_id))]]
+    rows = [
+        [
+            (await t(update, context, "kbadmin.btn_apply"), cb("kbm", "apply", staged_id)),
+            (await t(update, context, "kbadmin.btn_discard"), cb("kbm", "drop", staged_id)),
+        ]
+    ]
     await reply(update, context, "\n".join(lines), keyboard(rows))
 
 
@@ -130,11 +156,14 @@ async def press(update: Update, context: Ctx) -> None:
             await _export(update, context, None)
         elif data.action == "rb":
             rows = [[(await t(update, context, "kbadmin.btn_confirm_rollback"), cb("kbm", "rbok", number))]]
-            await reply(update, context, await t(update, context, "kbadmin.rollback_confirm", id=number), keyboard(rows))
+            await reply(
+                update, context, await t(update, context, "kbadmin.rollback_confirm", id=number), keyboard(rows)
+            )
         elif data.action == "rbok":
             version = await service.rollback(number, admin.telegram_id)
-            await reply(update, context, await t(update, context, "kbadmin.rolled_back", target=number,
-                                                 version=version.id))
+            await reply(
+                update, context, await t(update, context, "kbadmin.rolled_back", target=number, version=version.id)
+            )
         else:
             await reply(update, context, await t(update, context, "common.stale_button"))
     except KbStateError as exc:
@@ -148,10 +177,22 @@ async def _history(update: Update, context: Ctx) -> None:
     lines = [await t(update, context, "kbadmin.history_title")]
     system = await t(update, context, "kbadmin.system")
     for v in versions:
-        lines.append(await t(update, context, "kbadmin.history_line", id=v.id, at=v.created_at[:16].replace("T", " "),
-                             author=v.author or system, comment=v.comment or "-"))
-    rows = [[(await t(update, context, "kbadmin.btn_rollback", id=v.id), cb("kbm", "rb", v.id))]
-            for v in versions[:6] if v.id != current]
+        lines.append(
+            await t(
+                update,
+                context,
+                "kbadmin.history_line",
+                id=v.id,
+                at=v.created_at[:16].replace("T", " "),
+                author=v.author or system,
+                comment=v.comment or "-",
+            )
+        )
+    rows = [
+        [(await t(update, context, "kbadmin.btn_rollback", id=v.id), cb("kbm", "rb", v.id))]
+        for v in versions[:6]
+        if v.id != current
+    ]
     await reply(update, context, "\n".join(lines), keyboard(rows))
 
 
@@ -185,8 +226,9 @@ async def _edit_start(update: Update, context: Ctx, entry_id: str) -> int:
     context.user_data["kb_edit"] = {"id": entry_id}
     preview = "\n".join(f"{name}: {str(getattr(entry, name))[:300]}" for name in kb_admin.EDITABLE_FIELDS[section])
     rows = [[(name, cb("kbe", "f", name))] for name in kb_admin.EDITABLE_FIELDS[section]]
-    await reply(update, context, await t(update, context, "kbadmin.edit_choose", id=entry_id, preview=preview),
-                keyboard(rows))
+    await reply(
+        update, context, await t(update, context, "kbadmin.edit_choose", id=entry_id, preview=preview), keyboard(rows)
+    )
     return EDIT_FIELD
 
 
@@ -211,8 +253,9 @@ async def edit_value(update: Update, context: Ctx) -> int:
         return ConversationHandler.END
     service = context.services.kb_admin
     try:
-        new_kb = kb_admin.edit(context.services.knowledge.current.kb, state["id"], state.get("field", ""),
-                               update.message.text)
+        new_kb = kb_admin.edit(
+            context.services.knowledge.current.kb, state["id"], state.get("field", ""), update.message.text
+        )
     except KbAdminError as exc:
         await _problems(update, context, exc.problems)
         return EDIT_VALUE  # what they typed is in their chat; they can correct and resend
@@ -248,14 +291,25 @@ async def draft_case(update: Update, context: Ctx) -> None:
         return
     cadre = await services.users.get(filing.cadre_id)
     snapshot = services.knowledge.current
-    draft = case_drafts.draft_from_filing(filing, snapshot.matcher, [cadre.display_name] if cadre else [],
-                                          await t(update, context, "kbadmin.lessons_placeholder"))
+    draft = case_drafts.draft_from_filing(
+        filing,
+        snapshot.matcher,
+        [cadre.display_name] if cadre else [],
+        await t(update, context, "kbadmin.lessons_placeholder"),
+        (await t(update, context, "kbadmin.fallback_keywords")).split(","),
+    )
     cases = [c for c in snapshot.kb.cases if c.id != draft.id] + [draft]
     staged_id, changes = await services.kb_admin.stage(
-        admin.telegram_id, kb_admin.replace(snapshot.kb, "cases", cases), f"case from {filing.ref}")
+        admin.telegram_id, kb_admin.replace(snapshot.kb, "cases", cases), f"case from {filing.ref}"
+    )
     loc = await locale(update, context)
-    await reply(update, context, await t(update, context, "kbadmin.draft_review", id=draft.id)
-                + "\n\n" + knowledge_views.case_full(services.catalogue, loc, draft))
+    await reply(
+        update,
+        context,
+        await t(update, context, "kbadmin.draft_review", id=draft.id)
+        + "\n\n"
+        + knowledge_views.case_full(services.catalogue, loc, draft),
+    )
     await _show_diff(update, context, staged_id, changes)
 
 

@@ -74,9 +74,13 @@ async def _create(update: Update, context: Ctx, role: str, unit: str) -> bool:
         return False
     link = f"https://t.me/{context.bot.username}?start={created.code}"
     text = await t(
-        update, context, "invite.created",
-        role=await t(update, context, f"roles.{created.role}"), unit=created.unit_name or "",
-        code=created.code, link=link,
+        update,
+        context,
+        "invite.created",
+        role=await t(update, context, f"roles.{created.role}"),
+        unit=created.unit_name or "",
+        code=created.code,
+        link=link,
     )
     await reply(update, context, text)
     return True
@@ -118,18 +122,41 @@ async def users_command(update: Update, context: Ctx) -> None:
         if args[:1] == ["role"] and len(args) >= 3 and target is not None:
             unit = " ".join(args[3:]) or None
             user = await service.add(target, args[2].lower(), unit, actor=admin.telegram_id)
-            await reply(update, context, await t(update, context, "users.changed", id=user.telegram_id,
-                                                 role=await t(update, context, f"roles.{user.role}"),
-                                                 unit=user.unit_name or await t(update, context, "roles.none")))
+            await reply(
+                update,
+                context,
+                await t(
+                    update,
+                    context,
+                    "users.changed",
+                    id=user.telegram_id,
+                    role=await t(update, context, f"roles.{user.role}"),
+                    unit=user.unit_name or await t(update, context, "roles.none"),
+                ),
+            )
             return
         if args[:1] == ["seconded"] and len(args) == 2 and target is not None:
             user = await service.get(target)
             if user is None:
                 raise UserError("users.unknown", id=args[1])
-            await service.add(user.telegram_id, user.role, user.unit_name, actor=admin.telegram_id,
-                              display_name=user.display_name, seconded=not user.seconded)
-            await reply(update, context, await t(update, context, "users.seconded_on" if not user.seconded
-                                                 else "users.seconded_off", id=user.telegram_id))
+            await service.add(
+                user.telegram_id,
+                user.role,
+                user.unit_name,
+                actor=admin.telegram_id,
+                display_name=user.display_name,
+                seconded=not user.seconded,
+            )
+            await reply(
+                update,
+                context,
+                await t(
+                    update,
+                    context,
+                    "users.seconded_on" if not user.seconded else "users.seconded_off",
+                    id=user.telegram_id,
+                ),
+            )
             return
         if args[:1] == ["deactivate"] and len(args) == 2 and target is not None:
             if target == admin.telegram_id:
@@ -145,10 +172,19 @@ async def users_command(update: Update, context: Ctx) -> None:
         return
     lines = [await t(update, context, "users.title")]
     for user in await service.list():
-        lines.append(await t(update, context, "users.line", id=user.telegram_id, name=user.display_name or "-",
-                             role=await t(update, context, f"roles.{user.role}"), unit=user.unit_name or "-",
-                             state=await t(update, context, "users.active" if user.active else "users.inactive"),
-                             seconded=await t(update, context, "users.seconded_mark") if user.seconded else ""))
+        lines.append(
+            await t(
+                update,
+                context,
+                "users.line",
+                id=user.telegram_id,
+                name=user.display_name or "-",
+                role=await t(update, context, f"roles.{user.role}"),
+                unit=user.unit_name or "-",
+                state=await t(update, context, "users.active" if user.active else "users.inactive"),
+                seconded=await t(update, context, "users.seconded_mark") if user.seconded else "",
+            )
+        )
     lines.append(await t(update, context, "users.usage"))
     await reply(update, context, "\n".join(lines))
 

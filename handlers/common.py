@@ -6,8 +6,8 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,

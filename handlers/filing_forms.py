@@ -117,8 +117,7 @@ async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
     cat = context.services.catalogue
     code = CODES[kind]
     names = [s.name for s in forms.steps(kind)]
-    lines = [cat.t(loc, "form.progress", n=names.index(name) + 1, total=len(names)),
-             cat.t(loc, f"form.{kind}.{name}")]
+    lines = [cat.t(loc, "form.progress", n=names.index(name) + 1, total=len(names)), cat.t(loc, f"form.{kind}.{name}")]
     rows: list[list[tuple[str, str]]] = []
     if step.kind in ("long", "short") and data.get(name):
         lines.append(cat.t(loc, "form.current", value=data[name]))
@@ -126,8 +125,15 @@ async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
         rows += [[(cat.t(loc, f"form.options.{name}.{o}"), cb("fm", "ch", f"{code}.{o}"))] for o in step.options]
     elif step.kind == "files":
         files = await service.draft_attachments(user_id, kind)
-        lines.append(cat.t(loc, "form.files_so_far", n=len(files), limit=service.limits.max_attachments,
-                           mb=service.limits.max_file_bytes // (1024 * 1024)))
+        lines.append(
+            cat.t(
+                loc,
+                "form.files_so_far",
+                n=len(files),
+                limit=service.limits.max_attachments,
+                mb=service.limits.max_file_bytes // (1024 * 1024),
+            )
+        )
         rows.append([(cat.t(loc, "form.done"), cb("fm", "done", code))])
     elif step.kind in ("cases", "preregs"):
         text, toggles = await _choices(update, context, kind, name, data)
@@ -140,8 +146,12 @@ async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
         lines.append(cat.t(loc, "form.selfcheck_found", indication=indication))
         rows.append([(cat.t(loc, "check.yes"), cb("fm", "yes", code)), (cat.t(loc, "check.no"), cb("fm", "no", code))])
     elif step.kind == "consent":
-        rows.append([(cat.t(loc, "form.consent_yes"), cb("fm", "yes", code)),
-                     (cat.t(loc, "form.consent_no"), cb("fm", "no", code))])
+        rows.append(
+            [
+                (cat.t(loc, "form.consent_yes"), cb("fm", "yes", code)),
+                (cat.t(loc, "form.consent_no"), cb("fm", "no", code)),
+            ]
+        )
     nav = []
     if forms.previous(kind, name):
         nav.append((cat.t(loc, "common.back"), cb("fm", "back", code)))
@@ -223,7 +233,13 @@ async def on_file(update: Update, context: Ctx) -> int:
     assert message is not None
     if message.photo:
         photo = message.photo[-1]
-        file_id, unique, name, mime, size = photo.file_id, photo.file_unique_id, "photo.jpg", "image/jpeg", photo.file_size
+        file_id, unique, name, mime, size = (
+            photo.file_id,
+            photo.file_unique_id,
+            "photo.jpg",
+            "image/jpeg",
+            photo.file_size,
+        )
     elif message.document:
         doc = message.document
         file_id, unique, name = doc.file_id, doc.file_unique_id, doc.file_name or "document"
@@ -234,7 +250,12 @@ async def on_file(update: Update, context: Ctx) -> int:
     try:
         # Only Telegram's file id is kept: nothing is downloaded, so type and size are checked first.
         attachment = await context.services.filings.add_attachment(
-            update.effective_user.id, kind, file_id=file_id, name=name, mime=mime, size=size or 0,
+            update.effective_user.id,
+            kind,
+            file_id=file_id,
+            name=name,
+            mime=mime,
+            size=size or 0,
             file_unique_id=unique,
         )
     except FilingError as exc:
@@ -242,7 +263,9 @@ async def on_file(update: Update, context: Ctx) -> int:
         return FILLING
     count = len(await context.services.filings.draft_attachments(update.effective_user.id, kind))
     rows = [[(await t(update, context, "form.done"), cb("fm", "done", CODES[kind]))]]
-    await reply(update, context, await t(update, context, "form.file_added", name=attachment.name, n=count), keyboard(rows))
+    await reply(
+        update, context, await t(update, context, "form.file_added", name=attachment.name, n=count), keyboard(rows)
+    )
     return FILLING
 
 
@@ -254,7 +277,7 @@ async def on_other(update: Update, context: Ctx) -> int:
 async def on_button(update: Update, context: Ctx) -> int:
     await answer_query(update)
     data = Callback.parse(update.callback_query.data if update.callback_query else None)
-    code, _, value = (data.arg.partition(".") if data else ("", "", ""))
+    code, _, value = data.arg.partition(".") if data else ("", "", "")
     kind = KINDS.get(code)
     if data is None or kind is None:
         await reply(update, context, await t(update, context, "common.stale_button"))
@@ -385,8 +408,10 @@ async def _preview(update: Update, context: Ctx, kind: str, data: dict) -> None:
         lines.append(cat.t(loc, "form.preview_line", label=label, value=shown))
     missing = forms.missing(kind, data)
     rows: list[list[tuple[str, str]]] = []
-    edits = [(cat.t(loc, "form.edit", label=cat.t(loc, f"form.labels.{s.name}")), cb("fm", "ed", f"{code}.{s.name}"))
-             for s in forms.steps(kind)]
+    edits = [
+        (cat.t(loc, "form.edit", label=cat.t(loc, f"form.labels.{s.name}")), cb("fm", "ed", f"{code}.{s.name}"))
+        for s in forms.steps(kind)
+    ]
     rows += [edits[i : i + 2] for i in range(0, len(edits), 2)]
     if missing:
         lines.append(cat.t(loc, "form.missing", fields="、".join(cat.t(loc, f"form.labels.{m}") for m in missing)))

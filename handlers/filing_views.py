@@ -17,15 +17,27 @@ def state_label(cat: Catalogue, loc: str, filing: Filing) -> str:
 def list_line(cat: Catalogue, loc: str, service: FilingService, filing: Filing, overdue: bool = False) -> str:
     summary = str(filing.body.get("what_happened") or filing.body.get("text") or "")
     summary = summary.split("\n", 1)[0][:30]
-    return cat.t(loc, "view.list_line", ref=filing.ref, state=state_label(cat, loc, filing),
-                 at=service.format_time(filing.created_at), summary=summary,
-                 overdue=cat.t(loc, "view.overdue_mark") if overdue else "")
+    return cat.t(
+        loc,
+        "view.list_line",
+        ref=filing.ref,
+        state=state_label(cat, loc, filing),
+        at=service.format_time(filing.created_at),
+        summary=summary,
+        overdue=cat.t(loc, "view.overdue_mark") if overdue else "",
+    )
 
 
 def prereg_line(cat: Catalogue, loc: str, service: FilingService, prereg: PreRegistration) -> str:
     ack = cat.t(loc, "view.acknowledged") if prereg.acknowledged_at else cat.t(loc, "view.not_acknowledged")
-    return cat.t(loc, "view.prereg_line", ref=prereg.ref, at=service.format_time(prereg.created_at),
-                 what=prereg.what[:30], ack=ack)
+    return cat.t(
+        loc,
+        "view.prereg_line",
+        ref=prereg.ref,
+        at=service.format_time(prereg.created_at),
+        what=prereg.what[:30],
+        ack=ack,
+    )
 
 
 def full(
@@ -38,40 +50,73 @@ def full(
     deadlines: list[DeadlineStatus],
     n_attachments: int,
 ) -> str:
-    lines = [cat.t(loc, "view.title", kind=cat.t(loc, f"filing.kind.{filing.kind}"), ref=filing.ref,
-                   state=state_label(cat, loc, filing))]
+    lines = [
+        cat.t(
+            loc,
+            "view.title",
+            kind=cat.t(loc, f"filing.kind.{filing.kind}"),
+            ref=filing.ref,
+            state=state_label(cat, loc, filing),
+        )
+    ]
     for step in forms.steps(filing.kind):
         value = filing.body.get(step.name)
         label = cat.t(loc, f"form.labels.{step.name}")
         if step.kind in ("long", "short") and value:
             lines.append(cat.t(loc, "form.preview_line", label=label, value=value))
         elif step.kind == "choice" and value:
-            lines.append(cat.t(loc, "form.preview_line", label=label, value=cat.t(loc, f"form.options.{step.name}.{value}")))
+            lines.append(
+                cat.t(loc, "form.preview_line", label=label, value=cat.t(loc, f"form.options.{step.name}.{value}"))
+            )
         elif step.kind == "cases" and value:
             titles = "；".join(c.title for c in (kb.case(i) for i in value) if c)
             lines.append(cat.t(loc, "form.preview_line", label=label, value=titles or "、".join(value)))
         elif step.kind == "preregs" and value:
             lines.append(cat.t(loc, "form.preview_line", label=label, value="、".join(value)))
         elif step.kind == "selfcheck" and value:
-            lines.append(cat.t(loc, "form.preview_line", label=label, value=cat.t(loc, "form.selfcheck_attached", n=len(value))))
+            lines.append(
+                cat.t(loc, "form.preview_line", label=label, value=cat.t(loc, "form.selfcheck_attached", n=len(value)))
+            )
     if n_attachments:
-        lines.append(cat.t(loc, "form.preview_line", label=cat.t(loc, "form.labels.evidence"),
-                           value=cat.t(loc, "form.n_files", n=n_attachments)))
+        lines.append(
+            cat.t(
+                loc,
+                "form.preview_line",
+                label=cat.t(loc, "form.labels.evidence"),
+                value=cat.t(loc, "form.n_files", n=n_attachments),
+            )
+        )
     if filing.decision:
-        lines.append(cat.t(loc, "view.decision", outcome=cat.t(loc, f"filing.outcome.{filing.decision.get('outcome')}"),
-                           reason=filing.decision.get("reason", "")))
+        lines.append(
+            cat.t(
+                loc,
+                "view.decision",
+                outcome=cat.t(loc, f"filing.outcome.{filing.decision.get('outcome')}"),
+                reason=filing.decision.get("reason", ""),
+            )
+        )
         if filing.decision.get("clearing_note"):
             lines.append(cat.t(loc, "view.clearing", note=filing.decision["clearing_note"]))
     if deadlines:
         lines.append(cat.t(loc, "view.deadlines"))
         for status in deadlines:
-            lines.append(cat.t(loc, "view.deadline_line", kind=cat.t(loc, f"filing.deadline.{status.kind}"),
-                               due=service.format_time(status.due_at), state=cat.t(loc, f"view.deadline_state.{status.state}")))
+            lines.append(
+                cat.t(
+                    loc,
+                    "view.deadline_line",
+                    kind=cat.t(loc, f"filing.deadline.{status.kind}"),
+                    due=service.format_time(status.due_at),
+                    state=cat.t(loc, f"view.deadline_state.{status.state}"),
+                )
+            )
     lines.append(cat.t(loc, "view.history"))
     for event in events:
         mark = cat.t(loc, "view.internal_mark") if event.visibility == "internal" else ""
-        action = cat.t(loc, f"view.action.{event.action}") if cat.has(f"view.action.{event.action}", loc) else event.action
+        action = (
+            cat.t(loc, f"view.action.{event.action}") if cat.has(f"view.action.{event.action}", loc) else event.action
+        )
         key = "view.event_line_message" if event.message else "view.event_line"
-        lines.append(cat.t(loc, key, at=service.format_time(event.at), action=action, message=event.message,
-                           internal=mark))
+        lines.append(
+            cat.t(loc, key, at=service.format_time(event.at), action=action, message=event.message, internal=mark)
+        )
     return "\n".join(lines)

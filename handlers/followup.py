@@ -68,7 +68,9 @@ async def press(update: Update, context: Ctx) -> int:
             return ANSWER
         if data.action == "wd":
             rows = [[(await t(update, context, "view.btn_withdraw_confirm"), cb("my", "wdok", data.arg))]]
-            await reply(update, context, await t(update, context, "view.withdraw_confirm", ref=data.arg), keyboard(rows))
+            await reply(
+                update, context, await t(update, context, "view.withdraw_confirm", ref=data.arg), keyboard(rows)
+            )
             return ConversationHandler.END
         if data.action == "wdok":
             filing = await service.withdraw(data.arg, user.telegram_id)
@@ -87,9 +89,16 @@ async def _show(update: Update, context: Ctx, ref: str) -> None:
     loc = await locale(update, context)
     cat = context.services.catalogue
     filing = await service.get(ref, user_id)
-    text = views.full(cat, loc, service, context.services.knowledge.current.kb, filing,
-                      await service.history(ref, user_id), await service.filing_deadlines(ref, user_id),
-                      len(await service.attachments(ref, user_id)))
+    text = views.full(
+        cat,
+        loc,
+        service,
+        context.services.knowledge.current.kb,
+        filing,
+        await service.history(ref, user_id),
+        await service.filing_deadlines(ref, user_id),
+        len(await service.attachments(ref, user_id)),
+    )
     actions = await service.actions(ref, user_id)
     rows = []
     if "answer_info" in actions:
@@ -104,13 +113,18 @@ async def typed_answer(update: Update, context: Ctx) -> int:
     if pending is None or update.message is None:
         return ConversationHandler.END
     try:
-        filing = await context.services.filings.answer_info(pending["ref"], update.effective_user.id,
-                                                            update.message.text or "")
+        filing = await context.services.filings.answer_info(
+            pending["ref"], update.effective_user.id, update.message.text or ""
+        )
     except FilingError as exc:
         await reply(update, context, await t(update, context, exc.key, **exc.values))
         # Invalid text: ask again; a refused action (already answered, withdrawn): stop.
-        return ANSWER if exc.key in ("filing.error.empty", "filing.error.too_long", "filing.error.garbage",
-                                     "filing.error.message_required") else ConversationHandler.END
+        return (
+            ANSWER
+            if exc.key
+            in ("filing.error.empty", "filing.error.too_long", "filing.error.garbage", "filing.error.message_required")
+            else ConversationHandler.END
+        )
     context.user_data.pop(_PENDING, None)
     await reply(update, context, await t(update, context, "view.answer_sent", ref=filing.ref))
     return ConversationHandler.END

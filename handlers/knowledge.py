@@ -21,8 +21,14 @@ async def boundaries(update: Update, context: Ctx) -> None:
     await answer_query(update)
     loc = await locale(update, context)
     cat, kb = context.services.catalogue, context.services.knowledge.current.kb
-    ids = ["A-boundary-law", "A-boundary-org", "A-boundary-rights", "A-distinction-1", "A-distinction-2",
-           "A-distinction-3"]
+    ids = [
+        "A-boundary-law",
+        "A-boundary-org",
+        "A-boundary-rights",
+        "A-distinction-1",
+        "A-distinction-2",
+        "A-distinction-3",
+    ]
     wanted = [a for a in (kb.article(i) for i in ids) if a] or [
         a for a in kb.articles if a.topic in ("boundaries", "distinctions")
     ]
@@ -57,7 +63,9 @@ async def free_text(update: Update, context: Ctx) -> None:
         loc = await locale(update, context)
         cat = context.services.catalogue
         key = "common.deactivated" if user else "common.not_registered"
-        await reply(update, context, cat.t(loc, key), keyboard([[(cat.t(loc, "menu.boundaries"), cb("m", "boundaries"))]]))
+        await reply(
+            update, context, cat.t(loc, key), keyboard([[(cat.t(loc, "menu.boundaries"), cb("m", "boundaries"))]])
+        )
         return
     mode = context.user_data.pop(_AWAIT, None)
     await _advise(update, context, update.message.text, mode)
@@ -83,8 +91,10 @@ async def _advise(update: Update, context: Ctx, text: str, mode: Mode | None) ->
 
 
 def _next_steps(cat, loc: str) -> list[list[tuple[str, str]]]:
-    row = [(cat.t(loc, "kb.btn_boundaries"), cb("m", "boundaries")), (cat.t(loc, "kb.btn_procedure"),
-                                                                       cb("kb", "art", "A-procedure"))]
+    row = [
+        (cat.t(loc, "kb.btn_boundaries"), cb("m", "boundaries")),
+        (cat.t(loc, "kb.btn_procedure"), cb("kb", "art", "A-procedure")),
+    ]
     extra = [(cat.t(loc, f"menu.{a}"), cb("m", a)) for a in ("apply",) if a in menu.entries_for("cadre")]
     return [row, extra]
 

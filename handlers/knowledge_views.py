@@ -13,7 +13,9 @@ from knowledge.models import GuidingCase, KnowledgeBase, PolicyArticle
 _BOUNDARIES = ("law", "org_interest", "others_rights")
 
 
-def case_cards(cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult, extra_rows=()) -> tuple[str, InlineKeyboardMarkup]:
+def case_cards(
+    cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult, extra_rows=()
+) -> tuple[str, InlineKeyboardMarkup]:
     lines = [cat.t(loc, "kb.ambiguous" if result.ambiguous else "kb.cases_title", n=len(result.hits))]
     buttons: list[tuple[str, str]] = []
     cite: list[tuple[str, str]] = []
@@ -22,8 +24,16 @@ def case_cards(cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult,
         if case is None:
             continue
         why = "、".join(hit.why) or cat.t(loc, "kb.none")
-        lines.append(cat.t(loc, "kb.case_card", n=n, title=case.title,
-                           badge=Html(cat.t(loc, f"kb.outcome.{case.outcome}")), why=why))
+        lines.append(
+            cat.t(
+                loc,
+                "kb.case_card",
+                n=n,
+                title=case.title,
+                badge=Html(cat.t(loc, f"kb.outcome.{case.outcome}")),
+                why=why,
+            )
+        )
         buttons.append((cat.t(loc, "kb.btn_detail", n=n), cb("kb", "case", case.id)))
         cite.append((cat.t(loc, "kb.btn_cite", n=n), cb("fc", "cite", case.id)))
     rows = [buttons, cite, *extra_rows]
@@ -36,12 +46,23 @@ def case_full(cat: Catalogue, loc: str, case: GuidingCase) -> str:
         f"{cat.t(loc, f'kb.boundary_names.{name}')}{kept if getattr(case.boundaries, name) else broken}"
         for name in _BOUNDARIES
     )
-    distinctions = "；".join(cat.t(loc, f"kb.distinction_names.{d}") for d in case.distinctions) or cat.t(loc, "kb.none")
+    distinctions = "；".join(cat.t(loc, f"kb.distinction_names.{d}") for d in case.distinctions) or cat.t(
+        loc, "kb.none"
+    )
     return cat.t(
-        loc, "kb.case_full",
-        title=case.title, badge=Html(cat.t(loc, f"kb.outcome.{case.outcome}")), keywords="、".join(case.keywords),
-        background=case.background, error_elements=case.error_elements, causes=case.causes, handling=case.handling,
-        boundaries=boundaries, distinctions=distinctions, measures=case.measures, lessons=case.lessons,
+        loc,
+        "kb.case_full",
+        title=case.title,
+        badge=Html(cat.t(loc, f"kb.outcome.{case.outcome}")),
+        keywords="、".join(case.keywords),
+        background=case.background,
+        error_elements=case.error_elements,
+        causes=case.causes,
+        handling=case.handling,
+        boundaries=boundaries,
+        distinctions=distinctions,
+        measures=case.measures,
+        lessons=case.lessons,
     )
 
 

@@ -19,7 +19,9 @@ def make_markup(services: Services):
         if not ref:
             return None
         if purpose == "new_request":
-            return keyboard([[(t(loc, "sv.btn.acc"), cb("sv", "acc", ref)), (t(loc, "sv.btn.view"), cb("sv", "v", ref))]])
+            return keyboard(
+                [[(t(loc, "sv.btn.acc"), cb("sv", "acc", ref)), (t(loc, "sv.btn.view"), cb("sv", "v", ref))]]
+            )
         if purpose in ("new_feedback", "answered", "reminder", "escalation"):
             return keyboard([[(t(loc, "sv.btn.view"), cb("sv", "v", ref))]])
         if purpose == "new_prereg":

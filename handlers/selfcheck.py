@@ -94,8 +94,14 @@ async def _ask(update: Update, context: Ctx) -> int:
         await _result(update, context)
         return ConversationHandler.END
     question = questions[index]
-    text = cat.t(loc, "check.question", n=index + 1, total=len(questions),
-                 group=cat.t(loc, f"check.groups.{question.group}"), text=question.text)
+    text = cat.t(
+        loc,
+        "check.question",
+        n=index + 1,
+        total=len(questions),
+        group=cat.t(loc, f"check.groups.{question.group}"),
+        text=question.text,
+    )
     if question.hint:
         text += "\n" + cat.t(loc, "check.hint", hint=question.hint)
     rows = [[(cat.t(loc, f"check.{a}"), cb("sc", "a", f"{a}.{question.id}")) for a in ANSWERS]]
@@ -119,8 +125,11 @@ async def _result(update: Update, context: Ctx) -> None:
     article_ids = list(dict.fromkeys(article for _, article in result.reasons))[:4]
     rows = [[views.article_button(cat, loc, a)] for a in (snapshot.kb.article(i) for i in article_ids) if a]
     # Kept for the tolerance request, which offers to attach these answers.
-    context.user_data["last_selfcheck"] = {"answers": state["answers"], "indication": result.indication,
-                                           "situation": state["situation"]}
+    context.user_data["last_selfcheck"] = {
+        "answers": state["answers"],
+        "indication": result.indication,
+        "situation": state["situation"],
+    }
     if "apply" in menu.entries_for("cadre"):
         rows.append([(cat.t(loc, "check.file_button"), cb("m", "apply", "sc"))])
     await reply(update, context, "\n".join(lines), keyboard(rows))

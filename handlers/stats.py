@@ -41,12 +41,22 @@ async def stats(update: Update, context: Ctx) -> None:
         return
     services = context.services
     units = await services.users.visible_units(user)
-    figures = await reports.compute_stats(services.storage, start=start, end=end, unit_ids=units,
-                                          calendar=services.filings.calendar, now=datetime.now(UTC))
+    figures = await reports.compute_stats(
+        services.storage,
+        start=start,
+        end=end,
+        unit_ids=units,
+        calendar=services.filings.calendar,
+        now=datetime.now(UTC),
+    )
     loc = await locale(update, context)
     span = f"{start or ''}_{end or ''}"
-    rows = [[(await t(update, context, "statsui.btn_xlsx"), cb("st", "xlsx", span)),
-             (await t(update, context, "statsui.btn_chart"), cb("st", "chart", span))]]
+    rows = [
+        [
+            (await t(update, context, "statsui.btn_xlsx"), cb("st", "xlsx", span)),
+            (await t(update, context, "statsui.btn_chart"), cb("st", "chart", span)),
+        ]
+    ]
     await reply(update, context, reports.stats_text(figures, services.catalogue.t, loc), keyboard(rows))
 
 
@@ -70,15 +80,18 @@ async def files(update: Update, context: Ctx) -> None:
     chat_id = update.effective_chat.id
     with tempfile.TemporaryDirectory() as tmp:
         if data.action == "xlsx":
-            rows = await reports.export_rows(services.storage, start=start, end=end, unit_ids=units,
-                                             calendar=services.filings.calendar, now=now)
+            rows = await reports.export_rows(
+                services.storage, start=start, end=end, unit_ids=units, calendar=services.filings.calendar, now=now
+            )
             path = reports.write_xlsx(rows, Path(tmp) / f"cadrebot-{now:%Y%m%d}.xlsx")
-            await services.storage.audit.append(user.telegram_id, "export.xlsx", "",
-                                                {"start": str(start), "end": str(end), "units": units})
+            await services.storage.audit.append(
+                user.telegram_id, "export.xlsx", "", {"start": str(start), "end": str(end), "units": units}
+            )
             await context.bot.send_document(chat_id, InputFile(io.BytesIO(path.read_bytes()), filename=path.name))
         else:
-            figures = await reports.compute_stats(services.storage, start=start, end=end, unit_ids=units,
-                                                  calendar=services.filings.calendar, now=now)
+            figures = await reports.compute_stats(
+                services.storage, start=start, end=end, unit_ids=units, calendar=services.filings.calendar, now=now
+            )
             path = reports.decisions_chart(figures, Path(tmp) / "decisions.png")
             await context.bot.send_photo(chat_id, InputFile(io.BytesIO(path.read_bytes()), filename=path.name))
 

@@ -20,8 +20,7 @@ from bot.filing import states
 from bot.filing.errors import FilingError
 from bot.filing.references import normalize_ref
 from handlers import filing_views as views
-from handlers import knowledge_views
-from handlers import menu
+from handlers import knowledge_views, menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, as_id, cb, pattern
 from handlers.context import Ctx
@@ -78,13 +77,22 @@ async def _view(update: Update, context: Ctx, ref: str) -> None:
         return
     snapshot = context.services.knowledge.current
     attachments = await service.attachments(ref, user_id)
-    text = views.full(cat, loc, service, snapshot.kb, filing, await service.history(ref, user_id),
-                      await service.filing_deadlines(ref, user_id), len(attachments))
+    text = views.full(
+        cat,
+        loc,
+        service,
+        snapshot.kb,
+        filing,
+        await service.history(ref, user_id),
+        await service.filing_deadlines(ref, user_id),
+        len(attachments),
+    )
     await reply(update, context, text, await _action_buttons(update, context, filing.ref))
     await _resend_attachments(update, context, attachments)
     if filing.kind == "request":
         related = snapshot.matcher.related_cases(
-            "\n".join(str(filing.body.get(k, "")) for k in ("what_happened", "consequences", "motive")), k=3)
+            "\n".join(str(filing.body.get(k, "")) for k in ("what_happened", "consequences", "motive")), k=3
+        )
         if related.hits:
             body, markup = knowledge_views.case_cards(cat, loc, snapshot.kb, related)
             await reply(update, context, cat.t(loc, "sv.related") + "\n" + body, markup)
@@ -110,11 +118,21 @@ async def _action_buttons(update: Update, context: Ctx, ref: str) -> InlineKeybo
     actions = await context.services.filings.actions(ref, update.effective_user.id)
     loc = await locale(update, context)
     cat = context.services.catalogue
-    labels = {"accept": "acc", "request_info": "info", "decide": "dec", "read": "read", "answer": "fans",
-              "forward": "ffwd"}
-    rows = [[(cat.t(loc, f"sv.btn.{code}"), cb("sv", code, ref))] for action, code in labels.items() if action in actions]
+    labels = {
+        "accept": "acc",
+        "request_info": "info",
+        "decide": "dec",
+        "read": "read",
+        "answer": "fans",
+        "forward": "ffwd",
+    }
+    rows = [
+        [(cat.t(loc, f"sv.btn.{code}"), cb("sv", code, ref))] for action, code in labels.items() if action in actions
+    ]
     if await require_quiet(update, context):
-        rows.append([(cat.t(loc, "sv.btn.note"), cb("sv", "note", ref)), (cat.t(loc, "sv.btn.msg"), cb("sv", "msg", ref))])
+        rows.append(
+            [(cat.t(loc, "sv.btn.note"), cb("sv", "note", ref)), (cat.t(loc, "sv.btn.msg"), cb("sv", "msg", ref))]
+        )
     return keyboard(rows)
 
 
@@ -171,8 +189,9 @@ async def _criteria(context: Ctx, terms: list[str]) -> dict | None:
         criteria["date_from"] = min(dates)
         latest = max(dates)
         # 9999-12-31 + 1 day overflows; the end of time is as far as a search can reach.
-        criteria["date_to"] = latest + timedelta(days=1) if latest.date() < date.max else latest.replace(
-            hour=23, minute=59, second=59)
+        criteria["date_to"] = (
+            latest + timedelta(days=1) if latest.date() < date.max else latest.replace(hour=23, minute=59, second=59)
+        )
     if words:
         unit = await context.services.storage.units.by_name(" ".join(words))
         if unit is None:
@@ -198,12 +217,20 @@ async def press(update: Update, context: Ctx) -> int:
             await _view(update, context, ref)
         elif data.action == "acc":
             filing = await service.accept(ref, user.telegram_id)
-            await reply(update, context, await t(update, context, "sv.accepted", ref=filing.ref),
-                        await _action_buttons(update, context, filing.ref))
+            await reply(
+                update,
+                context,
+                await t(update, context, "sv.accepted", ref=filing.ref),
+                await _action_buttons(update, context, filing.ref),
+            )
         elif data.action == "read":
             filing = await service.mark_feedback_read(ref, user.telegram_id)
-            await reply(update, context, await t(update, context, "sv.read", ref=filing.ref),
-                        await _action_buttons(update, context, filing.ref))
+            await reply(
+                update,
+                context,
+                await t(update, context, "sv.read", ref=filing.ref),
+                await _action_buttons(update, context, filing.ref),
+            )
         elif data.action == "ack":
             prereg = await service.acknowledge_preregistration(ref, user.telegram_id)
             await reply(update, context, await t(update, context, "sv.acknowledged", ref=prereg.ref))
@@ -233,8 +260,13 @@ async def press(update: Update, context: Ctx) -> int:
 # -- decisions (also look-back corrections) ------------------------------------------------------
 async def _start_decision(update: Update, context: Ctx, ref: str, item: int | None) -> None:
     filing = await context.services.filings.get(ref, update.effective_user.id)
-    context.user_data[_PENDING] = {"action": "decide" if item is None else "correct", "ref": filing.ref,
-                                   "item": item, "boundaries": {k: True for k in BOUNDARY_KEYS}, "distinctions": []}
+    context.user_data[_PENDING] = {
+        "action": "decide" if item is None else "correct",
+        "ref": filing.ref,
+        "item": item,
+        "boundaries": {k: True for k in BOUNDARY_KEYS},
+        "distinctions": [],
+    }
     loc = await locale(update, context)
     cat = context.services.catalogue
     rows = [[(cat.t(loc, f"kb.outcome.{o}"), cb("dc", "o", o))] for o in states.OUTCOMES]
@@ -274,10 +306,19 @@ async def _decision_form(update: Update, context: Ctx, pending: dict) -> None:
     loc = await locale(update, context)
     cat = context.services.catalogue
     kept, broken = cat.t(loc, "kb.boundary_kept"), cat.t(loc, "kb.boundary_broken")
-    rows = [[(f"{cat.t(loc, f'kb.boundary_names.{k}')} {kept if v else broken}", cb("dc", "b", k))]
-            for k, v in pending["boundaries"].items()]
-    rows.append([(("☑ " if d in pending["distinctions"] else "☐ ") + cat.t(loc, f"kb.distinction_names.{d}"),
-                  cb("dc", "d", d)) for d in (1, 2, 3)][:3])
+    rows = [
+        [(f"{cat.t(loc, f'kb.boundary_names.{k}')} {kept if v else broken}", cb("dc", "b", k))]
+        for k, v in pending["boundaries"].items()
+    ]
+    rows.append(
+        [
+            (
+                ("☑ " if d in pending["distinctions"] else "☐ ") + cat.t(loc, f"kb.distinction_names.{d}"),
+                cb("dc", "d", d),
+            )
+            for d in (1, 2, 3)
+        ][:3]
+    )
     rows.append([(cat.t(loc, "sv.btn.next"), cb("dc", "ok"))])
     outcome = cat.t(loc, f"kb.outcome.{pending['outcome']}")
     await reply(update, context, cat.t(loc, "sv.decision_form", ref=pending["ref"], outcome=outcome), keyboard(rows))
@@ -303,12 +344,14 @@ async def typed(update: Update, context: Ctx) -> int:
         elif action == "ffwd":
             await service.forward_feedback(ref, user.telegram_id, text)
         elif action == "decide":
-            await service.decide(ref, user.telegram_id, pending["outcome"], text, pending["boundaries"],
-                                 pending["distinctions"])
+            await service.decide(
+                ref, user.telegram_id, pending["outcome"], text, pending["boundaries"], pending["distinctions"]
+            )
         elif action == "clearnote":
             cadre_id = int(ref)
-            await context.services.clearing.issue(user.telegram_id, cadre_id, text,
-                                                  await context.services.locale_for(cadre_id))
+            await context.services.clearing.issue(
+                user.telegram_id, cadre_id, text, await context.services.locale_for(cadre_id)
+            )
         elif action == "correct" and pending.get("step") == "reason":
             reason = states.clean_message(text, service.limits.text_max, "filing.error.reason_required")
             if len(reason) < service.limits.reason_min:
@@ -318,8 +361,14 @@ async def typed(update: Update, context: Ctx) -> int:
             return TYPING
         elif action == "correct":
             await context.services.lookback.correct(
-                pending["item"], user.telegram_id, outcome=pending["outcome"], reason=pending["reason"],
-                boundaries=pending["boundaries"], distinctions=pending["distinctions"], clearing_note=text)
+                pending["item"],
+                user.telegram_id,
+                outcome=pending["outcome"],
+                reason=pending["reason"],
+                boundaries=pending["boundaries"],
+                distinctions=pending["distinctions"],
+                clearing_note=text,
+            )
         else:
             return ConversationHandler.END
     except FilingError as exc:
@@ -331,10 +380,17 @@ async def typed(update: Update, context: Ctx) -> int:
     return ConversationHandler.END
 
 
-_RETRY_KEYS = frozenset({
-    "filing.error.empty", "filing.error.too_long", "filing.error.garbage", "filing.error.message_required",
-    "filing.error.reason_required", "filing.error.reason_too_short", "filing.error.clearing_note_required",
-})
+_RETRY_KEYS = frozenset(
+    {
+        "filing.error.empty",
+        "filing.error.too_long",
+        "filing.error.garbage",
+        "filing.error.message_required",
+        "filing.error.reason_required",
+        "filing.error.reason_too_short",
+        "filing.error.clearing_note_required",
+    }
+)
 
 
 async def clear_name(update: Update, context: Ctx) -> int:
@@ -372,8 +428,18 @@ async def lookback(update: Update, context: Ctx) -> int:
         except FilingError as exc:
             await reply(update, context, cat.t(loc, exc.key, **exc.values))
             return ConversationHandler.END
-        await reply(update, context, cat.t(loc, "sv.lookback_drawn", n=len(items), population=run.population,
-                                           start=start.date().isoformat(), end=(end - timedelta(days=1)).date().isoformat()))
+        await reply(
+            update,
+            context,
+            cat.t(
+                loc,
+                "sv.lookback_drawn",
+                n=len(items),
+                population=run.population,
+                start=start.date().isoformat(),
+                end=(end - timedelta(days=1)).date().isoformat(),
+            ),
+        )
         return ConversationHandler.END
     items = await context.services.lookback.assigned_to(user.telegram_id)
     if not items:
@@ -382,11 +448,21 @@ async def lookback(update: Update, context: Ctx) -> int:
     lines = [cat.t(loc, "sv.lookback_title", n=len(items))]
     rows = []
     for item in items[:8]:
-        lines.append(cat.t(loc, "sv.lookback_line", ref=item.filing_ref,
-                           outcome=cat.t(loc, f"filing.outcome.{item.original_outcome}") if item.original_outcome else "-"))
-        rows.append([(cat.t(loc, "view.btn_open", ref=item.filing_ref), cb("sv", "v", item.filing_ref)),
-                     (cat.t(loc, "sv.btn.confirm"), cb("lb", "ok", item.id)),
-                     (cat.t(loc, "sv.btn.correct"), cb("lb", "fix", item.id))])
+        lines.append(
+            cat.t(
+                loc,
+                "sv.lookback_line",
+                ref=item.filing_ref,
+                outcome=cat.t(loc, f"filing.outcome.{item.original_outcome}") if item.original_outcome else "-",
+            )
+        )
+        rows.append(
+            [
+                (cat.t(loc, "view.btn_open", ref=item.filing_ref), cb("sv", "v", item.filing_ref)),
+                (cat.t(loc, "sv.btn.confirm"), cb("lb", "ok", item.id)),
+                (cat.t(loc, "sv.btn.correct"), cb("lb", "fix", item.id)),
+            ]
+        )
     await reply(update, context, "\n".join(lines), keyboard(rows))
     return ConversationHandler.END
 
@@ -398,8 +474,10 @@ def _period(args: list[str]) -> tuple[datetime, datetime]:
     end = datetime.fromisoformat(args[1]).date() if len(args) > 1 else today
     if end < start:
         raise ValueError("end before start")
-    return (datetime.combine(start, datetime.min.time(), UTC),
-            datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC))
+    return (
+        datetime.combine(start, datetime.min.time(), UTC),
+        datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC),
+    )
 
 
 async def lookback_press(update: Update, context: Ctx) -> int:
@@ -416,7 +494,9 @@ async def lookback_press(update: Update, context: Ctx) -> int:
             item = await context.services.lookback.confirm(item_id, user.telegram_id)
             await reply(update, context, await t(update, context, "sv.lookback_confirmed", ref=item.filing_ref))
         elif data.action == "fix":
-            item = next((i for i in await context.services.lookback.assigned_to(user.telegram_id) if i.id == item_id), None)
+            item = next(
+                (i for i in await context.services.lookback.assigned_to(user.telegram_id) if i.id == item_id), None
+            )
             if item is None:
                 await reply(update, context, await t(update, context, "lookback.error.not_assigned"))
                 return ConversationHandler.END

@@ -76,8 +76,17 @@ from storage.records_filings import (  # noqa: E402
 class FilingRepository(Protocol):
     async def next_number(self, prefix: str, year: int) -> int: ...
     async def create(
-        self, *, kind: str, ref: str, cadre_id: int, unit_id: int | None, state: str, body: dict[str, Any],
-        consent_public: bool, idempotency_key: str, at: str,
+        self,
+        *,
+        kind: str,
+        ref: str,
+        cadre_id: int,
+        unit_id: int | None,
+        state: str,
+        body: dict[str, Any],
+        consent_public: bool,
+        idempotency_key: str,
+        at: str,
     ) -> tuple[Filing, bool]: ...
     async def get(self, ref: str) -> Filing | None: ...
     async def by_key(self, idempotency_key: str) -> Filing | None: ...
@@ -88,12 +97,27 @@ class FilingRepository(Protocol):
     async def by_state(self, states: list[str], kind: str | None = None) -> list[Filing]: ...
     async def decided_between(self, start: str, end: str, states: list[str]) -> list[Filing]: ...
     async def update_state(
-        self, ref: str, from_state: str, to_state: str, at: str, *, decision: dict[str, Any] | None = None,
+        self,
+        ref: str,
+        from_state: str,
+        to_state: str,
+        at: str,
+        *,
+        decision: dict[str, Any] | None = None,
         decided_by: int | None = None,
     ) -> bool: ...
     async def append_event(
-        self, ref: str, *, at: str, actor: int | None, actor_role: str, action: str, visibility: str,
-        from_state: str | None = None, to_state: str | None = None, message: str = "",
+        self,
+        ref: str,
+        *,
+        at: str,
+        actor: int | None,
+        actor_role: str,
+        action: str,
+        visibility: str,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        message: str = "",
         payload: dict[str, Any] | None = None,
     ) -> FilingEvent: ...
     async def events(self, ref: str, visibility: str | None = None) -> list[FilingEvent]: ...
@@ -104,16 +128,33 @@ class FilingRepository(Protocol):
     async def idle_drafts(self, updated_before: str) -> list[Draft]: ...
     async def mark_draft_reminded(self, draft_id: int, at: str) -> None: ...
     async def add_attachment(
-        self, *, owner_id: int, file_id: str, name: str, mime: str, size: int, at: str,
-        draft_id: int | None = None, filing_ref: str | None = None, file_unique_id: str | None = None,
+        self,
+        *,
+        owner_id: int,
+        file_id: str,
+        name: str,
+        mime: str,
+        size: int,
+        at: str,
+        draft_id: int | None = None,
+        filing_ref: str | None = None,
+        file_unique_id: str | None = None,
     ) -> Attachment: ...
     async def attachment(self, attachment_id: int) -> Attachment | None: ...
     async def draft_attachments(self, draft_id: int) -> list[Attachment]: ...
     async def attachments_of(self, ref: str) -> list[Attachment]: ...
     async def link_attachments(self, attachment_ids: list[int], owner_id: int, ref: str) -> int: ...
     async def create_prereg(
-        self, *, ref: str, cadre_id: int, unit_id: int | None, what: str, why_urgent: str, expected_cost: str,
-        idempotency_key: str, at: str,
+        self,
+        *,
+        ref: str,
+        cadre_id: int,
+        unit_id: int | None,
+        what: str,
+        why_urgent: str,
+        expected_cost: str,
+        idempotency_key: str,
+        at: str,
     ) -> tuple[PreRegistration, bool]: ...
     async def get_prereg(self, ref: str) -> PreRegistration | None: ...
     async def prereg_by_key(self, idempotency_key: str) -> PreRegistration | None: ...
@@ -126,11 +167,22 @@ class FilingRepository(Protocol):
     async def update_deadline(self, deadline_id: int, **fields: Any) -> None: ...
     async def mark_deadline(self, deadline_id: int, column: str, at: str) -> bool: ...
     async def create_lookback_run(
-        self, *, at: str, created_by: int | None, period_from: str, period_to: str, share: float, seed: int,
+        self,
+        *,
+        at: str,
+        created_by: int | None,
+        period_from: str,
+        period_to: str,
+        share: float,
+        seed: int,
         population: int,
     ) -> LookbackRun: ...
     async def add_lookback_item(
-        self, run_id: int, ref: str, original_decider: int | None, original_outcome: str | None,
+        self,
+        run_id: int,
+        ref: str,
+        original_decider: int | None,
+        original_outcome: str | None,
         reviewer_id: int | None,
     ) -> LookbackItem: ...
     async def lookback_item(self, item_id: int) -> LookbackItem | None: ...

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from pathlib import Path
 
 import aiosqlite
-from contextvars import ContextVar
 
 from storage.migrations import apply_migrations
 

@@ -35,8 +35,22 @@ from aiohttp import web
 
 from bot.local_api import LocalBotApi, SentMessage
 
-_JSON_FIELDS = {"reply_markup", "commands", "allowed_updates", "chat_id", "message_id", "offset", "limit", "timeout",
-                "entities", "disable_notification", "show_alert", "cache_time", "link_preview_options", "media"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "commands",
+    "allowed_updates",
+    "chat_id",
+    "message_id",
+    "offset",
+    "limit",
+    "timeout",
+    "entities",
+    "disable_notification",
+    "show_alert",
+    "cache_time",
+    "link_preview_options",
+    "media",
+}
 
 TOKEN = "123456:TEST-token-never-logged"
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +120,8 @@ class FakeTelegram:
     def message_update(self, user_id: int, text: str | None = None, **fields: Any) -> dict[str, Any]:
         """A message update (not queued yet): ``text``, or fields such as ``photo``/``document``."""
         message: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
             "chat": {"id": user_id, "type": "private", "first_name": f"u{user_id}"},
             "from": {"id": user_id, "is_bot": False, "first_name": f"u{user_id}"},
             **fields,
@@ -119,9 +134,16 @@ class FakeTelegram:
 
     def press_update(self, user_id: int, message: SentMessage, data: str) -> dict[str, Any]:
         current = self.api.messages.get((message.chat_id, message.message_id), message)
-        return {"update_id": next(self._ids), "callback_query": {
-            "id": str(next(self._ids)), "from": {"id": user_id, "is_bot": False, "first_name": f"u{user_id}"},
-            "chat_instance": str(user_id), "data": data, "message": current.as_json()}}
+        return {
+            "update_id": next(self._ids),
+            "callback_query": {
+                "id": str(next(self._ids)),
+                "from": {"id": user_id, "is_bot": False, "first_name": f"u{user_id}"},
+                "chat_instance": str(user_id),
+                "data": data,
+                "message": current.as_json(),
+            },
+        }
 
     def push(self, *updates: dict[str, Any]) -> None:
         """Queue updates in the order given (which need not be the order of their ids)."""
@@ -146,16 +168,33 @@ class FakeTelegram:
 
     def user_sends_photo(self, user_id: int, content: bytes) -> dict[str, Any]:
         stored = self.api.add_file("photo.jpg", content, "image/jpeg")
-        update = self.message_update(user_id, photo=[{"file_id": stored.file_id, "file_unique_id": stored.file_id,
-                                                      "width": 800, "height": 600, "file_size": len(content)}])
+        update = self.message_update(
+            user_id,
+            photo=[
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_id,
+                    "width": 800,
+                    "height": 600,
+                    "file_size": len(content),
+                }
+            ],
+        )
         self.push(update)
         return update
 
     def user_sends_document(self, user_id: int, name: str, content: bytes, mime_type: str) -> dict[str, Any]:
         stored = self.api.add_file(name, content, mime_type)
-        update = self.message_update(user_id, document={
-            "file_id": stored.file_id, "file_unique_id": stored.file_id, "file_name": name,
-            "mime_type": mime_type, "file_size": len(content)})
+        update = self.message_update(
+            user_id,
+            document={
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_id,
+                "file_name": name,
+                "mime_type": mime_type,
+                "file_size": len(content),
+            },
+        )
         self.push(update)
         return update
 
@@ -168,18 +207,29 @@ class FakeTelegram:
     def inject(self, method: str, *faults: Fault) -> None:
         self.faults.setdefault(method, []).extend(faults)
 
-    def fail(self, method: str, status: int, description: str = "", times: int = 1,
-             retry_after: int | None = None, chat_id: int | None = None) -> None:
-        default = {429: "Too Many Requests: retry after {}", 500: "Internal Server Error", 502: "Bad Gateway",
-                   403: "Forbidden: bot was blocked by the user"}.get(status, "Error")
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str = "",
+        times: int = 1,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+    ) -> None:
+        default = {
+            429: "Too Many Requests: retry after {}",
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+            403: "Forbidden: bot was blocked by the user",
+        }.get(status, "Error")
         text = description or default.format(retry_after)
         self.inject(method, *[Fault("status", status, text, retry_after, chat_id=chat_id) for _ in range(times)])
 
-    def delay(self, method: str, seconds: float, times: int = 1, process: bool = True,
-              chat_id: int | None = None) -> None:
+    def delay(
+        self, method: str, seconds: float, times: int = 1, process: bool = True, chat_id: int | None = None
+    ) -> None:
         """Answer ``seconds`` late; ``process=False``: then refuse (504) instead of carrying the call out."""
-        self.inject(method, *[Fault("delay", seconds=seconds, process=process, chat_id=chat_id)
-                              for _ in range(times)])
+        self.inject(method, *[Fault("delay", seconds=seconds, process=process, chat_id=chat_id) for _ in range(times)])
 
     def hang(self, method: str, chat_id: int | None = None) -> None:
         """The next call (for ``chat_id``) never gets an answer while the test runs: the caller is stuck in it."""
@@ -215,8 +265,9 @@ class FakeTelegram:
         return None
 
     # -- what the test watches -----------------------------------------------------------------
-    async def wait_for(self, predicate: Callable[[SentMessage], bool], timeout: float = 30.0,
-                       after: int = 0) -> SentMessage:
+    async def wait_for(
+        self, predicate: Callable[[SentMessage], bool], timeout: float = 30.0, after: int = 0
+    ) -> SentMessage:
         """The first message (from ``self.api.log[after:]``) that matches."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -226,13 +277,16 @@ class FakeTelegram:
             await asyncio.sleep(0.03)
         raise TimeoutError(f"no matching message; sent: {[m.plain[:40] for m in self.api.log[after:]]}")
 
-    async def reply_to(self, user_id: int, contains: str | tuple[str, ...], after: int, timeout: float = 20.0,
-                       buttons: bool = False) -> SentMessage:
+    async def reply_to(
+        self, user_id: int, contains: str | tuple[str, ...], after: int, timeout: float = 20.0, buttons: bool = False
+    ) -> SentMessage:
         """The bot's next message to ``user_id`` after log position ``after`` containing any of ``contains``."""
         wanted = (contains,) if isinstance(contains, str) else contains
         return await self.wait_for(
             lambda m: m.chat_id == user_id and any(w in m.plain for w in wanted) and (m.buttons or not buttons),
-            timeout, after)
+            timeout,
+            after,
+        )
 
     async def wait_idle(self, quiet: float = 0.4, timeout: float = 10.0) -> None:
         """Until nothing was sent for ``quiet`` seconds."""
@@ -295,8 +349,9 @@ class FakeTelegram:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._released.wait(), fault.seconds)
                 if not fault.process:
-                    return web.json_response({"ok": False, "error_code": 504, "description": "Gateway Timeout"},
-                                             status=504)
+                    return web.json_response(
+                        {"ok": False, "error_code": 504, "description": "Gateway Timeout"}, status=504
+                    )
         if method == "getUpdates":
             return await self._get_updates(params)
         status, body_bytes = await self.api.dispatch(method, params, files)
@@ -357,15 +412,17 @@ class BotProcess:
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CADREBOT_")}
-        env.update({
-            "CADREBOT_TELEGRAM_TOKEN": TOKEN,
-            "CADREBOT_TELEGRAM_BASE_URL": f"http://127.0.0.1:{self.telegram.port}/bot",
-            "CADREBOT_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{self.telegram.port}/file/bot",
-            "CADREBOT_DB_PATH": str(self.db_path),
-            "CADREBOT_ADMIN_IDS": "1",
-            "CADREBOT_RATE_LIMIT_PER_MINUTE": "1000",
-            **self.extra_env,
-        })
+        env.update(
+            {
+                "CADREBOT_TELEGRAM_TOKEN": TOKEN,
+                "CADREBOT_TELEGRAM_BASE_URL": f"http://127.0.0.1:{self.telegram.port}/bot",
+                "CADREBOT_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{self.telegram.port}/file/bot",
+                "CADREBOT_DB_PATH": str(self.db_path),
+                "CADREBOT_ADMIN_IDS": "1",
+                "CADREBOT_RATE_LIMIT_PER_MINUTE": "1000",
+                **self.extra_env,
+            }
+        )
         return env
 
     def cli(self, *args: str, db_path: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -383,8 +440,10 @@ class BotProcess:
             if telegram_id in seconded:
                 args.append("--seconded")
             commands.append(args)
-        script = ("import json, sys\nfrom bot.cli import main\n"
-                  "for args in json.loads(sys.argv[1]):\n    assert main(args) == 0, args\n")
+        script = (
+            "import json, sys\nfrom bot.cli import main\n"
+            "for args in json.loads(sys.argv[1]):\n    assert main(args) == 0, args\n"
+        )
         self._python("-c", script, json.dumps(commands))
 
     def _python(self, *args: str, db_path: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -392,8 +451,9 @@ class BotProcess:
         env.pop("CADREBOT_TELEGRAM_TOKEN")
         if db_path is not None:
             env["CADREBOT_DB_PATH"] = str(db_path)
-        result = subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                                cwd=self.workdir, env=env, timeout=60)
+        result = subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, cwd=self.workdir, env=env, timeout=60
+        )
         assert result.returncode == 0, result.stderr
         return result
 
@@ -404,8 +464,14 @@ class BotProcess:
         self._stderr_path = self.workdir / f"bot-stderr-{self.lives}.log"
         with open(self._stderr_path, "wb") as stderr:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", cwd=self.workdir, env=self.env(),
-                stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                cwd=self.workdir,
+                env=self.env(),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=stderr,
             )
         if ready:  # polling: the first getUpdates arrived
             deadline = time.monotonic() + 30
@@ -464,23 +530,30 @@ ANSWERS = [
 ]
 
 
-async def say(tg: FakeTelegram, user: int, text: str, expect: str | tuple[str, ...], timeout: float = 20.0,
-              buttons: bool = False) -> SentMessage:
+async def say(
+    tg: FakeTelegram, user: int, text: str, expect: str | tuple[str, ...], timeout: float = 20.0, buttons: bool = False
+) -> SentMessage:
     """The user sends ``text``; the bot's reply containing ``expect``."""
     mark = tg.mark()
     tg.user_says(user, text)
     return await tg.reply_to(user, expect, mark, timeout, buttons)
 
 
-async def press(tg: FakeTelegram, user: int, message: SentMessage, label: str, expect: str | tuple[str, ...],
-                timeout: float = 20.0, buttons: bool = False) -> SentMessage:
+async def press(
+    tg: FakeTelegram,
+    user: int,
+    message: SentMessage,
+    label: str,
+    expect: str | tuple[str, ...],
+    timeout: float = 20.0,
+    buttons: bool = False,
+) -> SentMessage:
     mark = tg.mark()
     tg.user_presses_label(user, message, label)
     return await tg.reply_to(user, expect, mark, timeout, buttons)
 
 
-async def request_to_preview(tg: FakeTelegram, user: int, answers: list[str] = ANSWERS,
-                             photos: int = 1) -> SentMessage:
+async def request_to_preview(tg: FakeTelegram, user: int, answers: list[str] = ANSWERS, photos: int = 1) -> SentMessage:
     """/apply, five answers, photos and a PDF, cases done, consent no: the preview (with its buttons)."""
     await say(tg, user, "/apply", "第 1/")
     for n, answer in enumerate(answers, start=2):

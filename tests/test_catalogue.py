@@ -30,13 +30,22 @@ def test_every_template_is_valid_telegram_html(locale: str) -> None:
 
 
 # Dotted literals that are audit-log action names, not messages.
-AUDIT_ACTIONS = {"invite.create", "clearing.issue", "kb.apply", "kb.rollback", "filing.submit", "filing.overdue",
-                 "lookback.draw", "lookback.assign"}
+AUDIT_ACTIONS = {
+    "invite.create",
+    "clearing.issue",
+    "kb.apply",
+    "kb.rollback",
+    "filing.submit",
+    "filing.overdue",
+    "lookback.draw",
+    "lookback.assign",
+}
 
 
 def test_every_literal_key_in_the_code_exists() -> None:
     sections = {key.split(".")[0] for key in cat.keys("zh")}
-    literal = re.compile(r"""["']((?:%s)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)["']""" % "|".join(sorted(sections)))
+    names = "|".join(sorted(sections))
+    literal = re.compile(rf"""["']((?:{names})\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)["']""")
     missing = []
     for folder in ("bot", "handlers"):
         for path in (ROOT / folder).rglob("*.py"):

@@ -17,7 +17,12 @@ def cadrebot(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subproc
     clean.update({"CADREBOT_DB_PATH": str(tmp_path / "cli.sqlite3"), **env})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        input=stdin, capture_output=True, text=True, cwd=tmp_path, env=clean, timeout=120,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean,
+        timeout=120,
     )
 
 
@@ -37,8 +42,11 @@ def test_console_buttons_users_and_roles(tmp_path: Path) -> None:
     result = cadrebot(tmp_path, "console", stdin=script)
     assert result.returncode == 0, result.stderr
     assert "邀请码已生成" in result.stdout
-    code = next(line.strip() for line in result.stdout.splitlines()
-                if line.startswith("  ") and line.strip().isascii() and len(line.strip()) == 12)
+    code = next(
+        line.strip()
+        for line in result.stdout.splitlines()
+        if line.startswith("  ") and line.strip().isascii() and len(line.strip()) == 12
+    )
     result = cadrebot(tmp_path, "console", "--as", "8", stdin=f"/start {code}\n")
     assert "注册成功" in result.stdout
     listing = cadrebot(tmp_path, "users", "list")
@@ -63,8 +71,12 @@ def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("CADREBOT_LOCALE", "fr"), ("CADREBOT_ADMIN_IDS", "1,abc"), ("CADREBOT_PERSISTENCE_INTERVAL_S", "-1"),
-     ("CADREBOT_LOG_LEVEL", "LOUD")],
+    [
+        ("CADREBOT_LOCALE", "fr"),
+        ("CADREBOT_ADMIN_IDS", "1,abc"),
+        ("CADREBOT_PERSISTENCE_INTERVAL_S", "-1"),
+        ("CADREBOT_LOG_LEVEL", "LOUD"),
+    ],
 )
 def test_wrong_setting_stops_with_one_line_naming_it(tmp_path: Path, name: str, value: str) -> None:
     result = cadrebot(tmp_path, "db", "version", **{name: value})

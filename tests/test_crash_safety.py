@@ -127,8 +127,9 @@ async def test_request_killed_mid_form_and_right_after_submit(telegram: FakeTele
     # Kill point 1: the fourth answer is saved, its acknowledgement never reached the user.
     await _kill_while_answering(telegram, bot, CADRE, lambda: telegram.user_says(CADRE, ANSWERS[3]))
     step, data = _draft(bot, CADRE, "request")
-    assert step == "remedy" and [data[k] for k in ("what_happened", "when_where", "consequences", "motive")] \
-        == ANSWERS[:4]
+    assert (
+        step == "remedy" and [data[k] for k in ("what_happened", "when_where", "consequences", "motive")] == ANSWERS[:4]
+    )
 
     await bot.start()
     resumed = await say(telegram, CADRE, "/resume", "第 5/")
@@ -149,8 +150,9 @@ async def test_request_killed_mid_form_and_right_after_submit(telegram: FakeTele
     await telegram.wait_fired("sendMessage", fired + 2)
     await bot.kill()
     telegram.faults.clear()
-    unsent = bot.query("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND chat_id IN (?, ?, ?)",
-                       (CADRE, SUP, SUP2))[0][0]
+    unsent = bot.query(
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND chat_id IN (?, ?, ?)", (CADRE, SUP, SUP2)
+    )[0][0]
     assert unsent >= 2  # the notifications wait in the durable outbox
 
     mark, handed_out = telegram.mark(), len(telegram.delivered)
@@ -238,8 +240,11 @@ async def test_supervisor_killed_mid_decision(telegram: FakeTelegram, bot: BotPr
     telegram.user_presses(SUP, outcome, "dc:o:partially_tolerated")
     form = await telegram.reply_to(SUP, "下一步", mark, buttons=True)
     # Kill point: in the middle of the decision form, once the press was handled to the end.
-    await _until(lambda: "partially_tolerated" in str(
-        bot.query("SELECT data FROM ptb_data WHERE kind = 'user' AND key = ?", (SUP,))))
+    await _until(
+        lambda: (
+            "partially_tolerated" in str(bot.query("SELECT data FROM ptb_data WHERE kind = 'user' AND key = ?", (SUP,)))
+        )
+    )
     await bot.kill()
 
     await bot.start()
@@ -268,8 +273,7 @@ async def test_supervisor_killed_mid_decision(telegram: FakeTelegram, bot: BotPr
     # A decide press on the old view is refused: the decision stands, made once, told once.
     telegram.user_presses(SUP, view, f"sv:dec:{ref}")
     await telegram.wait_idle(quiet=0.6)
-    assert bot.query("SELECT COUNT(*) FROM filing_events WHERE filing_ref = ? AND action = 'decide'", (ref,)) \
-        == [(1,)]
+    assert bot.query("SELECT COUNT(*) FROM filing_events WHERE filing_ref = ? AND action = 'decide'", (ref,)) == [(1,)]
     assert len([m for m in telegram.sent_to(CADRE, mark) if "部分容错" in m.plain]) == 1
 
 
@@ -300,9 +304,11 @@ async def test_seeded_random_kill_point_in_a_request(telegram: FakeTelegram, bot
     assert [body[k] for k in ("what_happened", "when_where", "consequences", "motive", "remedy")] == ANSWERS
 
 
-async def test_backup_while_the_bot_writes_then_restore(telegram: FakeTelegram, bot: BotProcess,
-                                                        tmp_path: Path) -> None:
+async def test_backup_while_the_bot_writes_then_restore(
+    telegram: FakeTelegram, bot: BotProcess, tmp_path: Path
+) -> None:
     CADRE = team(5)[0]
+
     async def keep_writing() -> None:
         for round_ in range(3):
             await say(telegram, CADRE, "/report", "第 1/")

@@ -110,7 +110,9 @@ async def test_admin_manages_users_from_chat(chat: LocalChat) -> None:
     assert "已停用" in texts(await chat.send(ADMIN, "/users deactivate 2"))
     assert "已停用" in texts(await chat.send(2, "/help"))
     assert "无效" in texts(await chat.send(ADMIN, "/users role 2 boss 乙社区"))
-    assert "没有使用这项功能的权限" in texts(await chat.send(3, "/users")) or "还没有注册" in texts(await chat.send(3, "/users"))
+    assert "没有使用这项功能的权限" in texts(await chat.send(3, "/users")) or "还没有注册" in texts(
+        await chat.send(3, "/users")
+    )
     actions = [e.action for e in await chat.services.storage.audit.all()]
     assert actions.count("user.role") >= 3 and "user.deactivate" in actions
 

@@ -674,7 +674,9 @@ async def test_evidence_files(chat: LocalChat, name: str, mime: str, size: int |
     after = await dump(chat)
     if "已收到第" in shown:
         assert len(after["attachments"]) == len(before["attachments"]) + 1
-        assert size is None or size <= service.limits.max_file_bytes  # an unknown size is accepted: nothing is downloaded
+        assert (
+            size is None or size <= service.limits.max_file_bytes
+        )  # an unknown size is accepted: nothing is downloaded
     else:
         assert after == before, shown
 

@@ -26,16 +26,24 @@ async def telegram():
 
 async def test_run_process_answers_over_http(tmp_path: Path, telegram: FakeTelegram) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADREBOT_")}
-    env.update({
-        "CADREBOT_TELEGRAM_TOKEN": TOKEN,
-        "CADREBOT_TELEGRAM_BASE_URL": f"http://127.0.0.1:{telegram.port}/bot",
-        "CADREBOT_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{telegram.port}/file/bot",
-        "CADREBOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
-        "CADREBOT_ADMIN_IDS": "1",
-    })
+    env.update(
+        {
+            "CADREBOT_TELEGRAM_TOKEN": TOKEN,
+            "CADREBOT_TELEGRAM_BASE_URL": f"http://127.0.0.1:{telegram.port}/bot",
+            "CADREBOT_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{telegram.port}/file/bot",
+            "CADREBOT_DB_PATH": str(tmp_path / "bot.sqlite3"),
+            "CADREBOT_ADMIN_IDS": "1",
+        }
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         telegram.user_says(1, "/invite cadre 示例社区")

@@ -54,8 +54,7 @@ async def bot(tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram):
     for n in range(1, TEAMS + 1):
         cadre, sup, sup2, other = team(n)
         unit = f"第{n}社区"
-        users += [(cadre, "cadre", unit), (sup, "supervisor", unit), (sup2, "supervisor", unit),
-                  (other, "cadre", unit)]
+        users += [(cadre, "cadre", unit), (sup, "supervisor", unit), (sup2, "supervisor", unit), (other, "cadre", unit)]
     process.add_users(*users)
     await process.start()
     try:

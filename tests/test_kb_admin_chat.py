@@ -19,13 +19,19 @@ async def test_upload_shows_diff_and_applies_only_after_confirmation(chat: Local
     data = _cases_file(chat)
     removed = data["cases"].pop()
     data["cases"][0]["lessons"] = "改过的启示：先报备再行动。"
-    new_case = dict(data["cases"][1], id="NEW-1", title="台风夜临时征用校车转移独居老人",
-                    background="台风登陆前夜，社区未签协议临时征用校车转移二十名独居老人，事后补签。",
-                    keywords=["台风", "征用校车", "转移老人"])
+    new_case = dict(
+        data["cases"][1],
+        id="NEW-1",
+        title="台风夜临时征用校车转移独居老人",
+        background="台风登陆前夜，社区未签协议临时征用校车转移二十名独居老人，事后补签。",
+        keywords=["台风", "征用校车", "转移老人"],
+    )
     data["cases"].append(new_case)
     before = chat.services.knowledge.current.version
 
-    shown = await chat.send_document(ADMIN, "cases.json", json.dumps(data, ensure_ascii=False).encode(), "application/json")
+    shown = await chat.send_document(
+        ADMIN, "cases.json", json.dumps(data, ensure_ascii=False).encode(), "application/json"
+    )
     out = texts(shown)
     assert "校验通过" in out and "NEW-1" in out and removed["id"] in out and "lessons" in out
     assert chat.services.knowledge.current.version == before  # nothing applied yet
@@ -76,8 +82,9 @@ async def test_non_admin_cannot_upload_or_confirm(chat: LocalChat) -> None:
     data["cases"][0]["title"] = "被篡改的标题"
     out = await chat.send_document(2, "cases.json", json.dumps(data, ensure_ascii=False).encode(), "application/json")
     assert "校验通过" not in texts(out)
-    staged = await chat.send_document(ADMIN, "cases.json", json.dumps(data, ensure_ascii=False).encode(),
-                                      "application/json")
+    staged = await chat.send_document(
+        ADMIN, "cases.json", json.dumps(data, ensure_ascii=False).encode(), "application/json"
+    )
     apply_data = next(d for _, d in staged[-1].buttons if d.startswith("kbm:apply:"))
     assert "没有使用这项功能的权限" in texts(await chat.press(2, staged[-1], apply_data))
     assert chat.services.knowledge.current.kb.cases[0].title != "被篡改的标题"
@@ -87,8 +94,9 @@ async def test_non_admin_cannot_upload_or_confirm(chat: LocalChat) -> None:
 async def test_edit_history_rollback_and_export_round_trip(chat: LocalChat) -> None:
     await register(chat, 2, "cadre", "示例社区")
     snapshot = chat.services.knowledge.current
-    entry = next(f for f in snapshot.kb.faq if (r := snapshot.matcher.answer(f.question)).confident
-                 and r.hits[0].id == f.id)
+    entry = next(
+        f for f in snapshot.kb.faq if (r := snapshot.matcher.answer(f.question)).confident and r.hits[0].id == f.id
+    )
     first_version = chat.services.knowledge.current.version
     asked = await chat.send(ADMIN, f"/kb edit {entry.id}")
     typed = await chat.press(ADMIN, asked[-1], "kbe:f:answer")
@@ -117,8 +125,9 @@ async def test_queries_keep_working_during_a_swap(chat: LocalChat) -> None:
     await register(chat, 2, "cadre", "示例社区")
     data = _cases_file(chat)
     data["cases"][0]["title"] = data["cases"][0]["title"] + "（修订）"
-    staged = await chat.send_document(ADMIN, "cases.json", json.dumps(data, ensure_ascii=False).encode(),
-                                      "application/json")
+    staged = await chat.send_document(
+        ADMIN, "cases.json", json.dumps(data, ensure_ascii=False).encode(), "application/json"
+    )
     queries = [chat.send(2, f"/cases {c.title}") for c in chat.services.knowledge.current.kb.cases[:20]]
     results = await asyncio.gather(*queries, chat.press_label(ADMIN, staged[-1], "确认应用"))
     for replies in results[:-1]:

@@ -23,7 +23,10 @@ async def test_private_gain_gives_outside_with_reason_and_article(chat: LocalCha
     intro = await chat.send(2, "/check")
     first_q = await chat.send(2, "暴雨时没签协议就租了抽水泵")
     replies = await _answer_all(
-        chat, 2, first_q[-1], lambda q: "yes" if q.id in ("d-private",) else ("no" if q.group != "conditions" else "yes")
+        chat,
+        2,
+        first_q[-1],
+        lambda q: "yes" if q.id in ("d-private",) else ("no" if q.group != "conditions" else "yes"),
     )
     out = texts(replies)
     assert intro and "可能不在容错范围内" in out

@@ -72,7 +72,7 @@ async def test_accept_info_roundtrip_decide_and_history(chat: LocalChat) -> None
 
 async def test_other_units_and_forged_buttons_see_nothing(chat: LocalChat) -> None:
     ref, (notice,) = await _filed(chat)
-    for attempt in (f"/view {ref}", f"/view RC-2026-999999"):
+    for attempt in (f"/view {ref}", "/view RC-2026-999999"):
         out = texts(await chat.send(FOREIGN, attempt))
         assert "没有找到" in out and "封控" not in out
     forged = await chat.press(FOREIGN, notice, f"sv:acc:{ref}")
@@ -132,7 +132,9 @@ async def test_lookback_correction_with_clearing_note(chat: LocalChat) -> None:
     row = await chat.services.storage.db.fetchone("SELECT state FROM filings WHERE ref = ?", (ref,))
     assert row[0] == "corrected"
     # The supervisor who decided cannot review their own decision.
-    assert "没有分配给您" in texts(await chat.send(SUP, "/lookback")) or "没有" in texts(await chat.send(SUP, "/lookback"))
+    assert "没有分配给您" in texts(await chat.send(SUP, "/lookback")) or "没有" in texts(
+        await chat.send(SUP, "/lookback")
+    )
 
 
 async def test_decided_request_becomes_a_reviewed_draft_case(chat: LocalChat) -> None:

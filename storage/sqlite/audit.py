@@ -35,7 +35,14 @@ class SqliteAudit:
                 (at, actor, action, subject, encoded, prev, digest),
             )
         return AuditEntry(
-            id=entry_id, at=at, actor=actor, action=action, subject=subject, payload=encoded, prev_hash=prev, hash=digest
+            id=entry_id,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            payload=encoded,
+            prev_hash=prev,
+            hash=digest,
         )
 
     async def all(self) -> list[AuditEntry]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from storage.db import Database
 from storage.sqlite.audit import SqliteAudit
-from storage.sqlite.filings import SqliteFilings
 from storage.sqlite.clearing_notes import SqliteClearingNotes
+from storage.sqlite.filings import SqliteFilings
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.kb_versions import SqliteKbVersions
 from storage.sqlite.outbox import SqliteOutbox
