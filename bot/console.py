@@ -59,9 +59,9 @@ class Console:
         self.out.flush()
 
     async def _send_file(self, name: str) -> bool:
-        path = Path(name).expanduser()
+        path = Path(name)
         try:
-            content = await asyncio.to_thread(path.read_bytes)
+            content = await asyncio.to_thread(lambda: path.expanduser().read_bytes())
         except OSError:
             print(f"console: cannot read {path}", file=self.out)
             return True
