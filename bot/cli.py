@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--cases", type=int, default=10_000)
     bench.add_argument("--queries", type=int, default=200)
     bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument("--no-memory", action="store_true", help="skip the tracemalloc build (slow at 100,000 cases)")
     from bot import bench_load, report_cli
 
     bench_load.add_parser(sub)
@@ -276,7 +277,14 @@ async def _bench_match(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.benchmark import run_bench
     from knowledge.loader import load_bundled
 
-    result = await asyncio.to_thread(run_bench, args.cases, load_bundled().cases, seed=args.seed, queries=args.queries)
+    result = await asyncio.to_thread(
+        run_bench,
+        args.cases,
+        load_bundled().cases,
+        seed=args.seed,
+        queries=args.queries,
+        measure_memory=not args.no_memory,
+    )
     for key, value in result.items():
         print(f"{key}: {value}", file=sys.stderr)
     print(json.dumps(result, ensure_ascii=False))
