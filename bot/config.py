@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     max_kb_file_mb: int = Field(default=5, ge=1, le=20)
     rate_limit_per_minute: int = Field(default=30, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    # Time limits in working days, and the calendar of weekends, holidays and make-up working days.
+    accept_working_days: float = Field(default=1, gt=0, le=60)
+    decide_working_days: float = Field(default=15, gt=0, le=120)
+    holidays_file: Path | None = None
+    lookback_share: float = Field(default=0.1, gt=0, le=1)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -47,6 +52,18 @@ class Settings(BaseSettings):
     def _blank_token_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("holidays_file")
+    @classmethod
+    def _calendar_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from bot.filing.workdays import WorkCalendar
+
+            try:
+                WorkCalendar.from_yaml(value)
+            except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise ValueError(f"cannot use this calendar: {exc}") from None
         return value
 
     @property

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from bot.clearing import ClearingService
 from bot.config import Settings
-from bot.filing.lookback import LookbackService
+from bot.filing.deadlines import DeadlinePolicy
+from bot.filing.lookback import LookbackPolicy, LookbackService
 from bot.filing.service import FilingLimits, FilingService
-from bot.filing.workdays import Clock
+from bot.filing.workdays import Clock, WorkCalendar
 from bot.i18n import Catalogue
 from bot.kb_admin import KbAdmin
 from bot.knowledge_service import KnowledgeService
@@ -52,7 +53,15 @@ class Services:
             draft_reminder_after=timedelta(minutes=settings.draft_reminder_minutes),
         )
         filings = FilingService(
-            storage, users, notifier, catalogue.t, clock=clock, limits=limits, default_locale=settings.locale
+            storage,
+            users,
+            notifier,
+            catalogue.t,
+            clock=clock,
+            limits=limits,
+            calendar=WorkCalendar.from_yaml(settings.holidays_file),
+            policy=DeadlinePolicy(accept_days=settings.accept_working_days, decide_days=settings.decide_working_days),
+            default_locale=settings.locale,
         )
         return cls(
             settings=settings,
@@ -61,7 +70,7 @@ class Services:
             users=users,
             notifier=notifier,
             filings=filings,
-            lookback=LookbackService(filings),
+            lookback=LookbackService(filings, LookbackPolicy(share=settings.lookback_share)),
             clearing=ClearingService(storage, users, notifier, catalogue.t),
             knowledge=knowledge,
             limiter=RateLimiter(settings.rate_limit_per_minute),
