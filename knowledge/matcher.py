@@ -88,6 +88,12 @@ STRENGTH_SLOPE = 2.5
 COVERAGE_SLOPE = 3.0
 SHARE_SLOPE = 1.0
 FUZZY_SLOPE = 1.0
+# A short query whose content words all sit in an entry's headline (title + keywords) is as
+# specific as it can be: HEAD_SLOPE logits per unit of headline coverage above HEAD_REF.
+HEAD_REF = 0.7
+HEAD_SLOPE = 4.0
+# A message that neither narrates an event nor names a lapse reads as a routine question.
+ROUTINE_SHIFT = 1.2
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
 SHORTLIST = 12
@@ -258,6 +264,17 @@ _NARRATIVE_CUES = re.compile(
     r"我们|我就|我让|我叫|我找|我把|同事|书记|主任|网格员|当时|那天|昨天|昨晚|今天|上周|前几天|后来|结果|"
     r"已经|[0-9一二两三四五六七八九十百千几]+(?:个|户|人|份|套|天|次|万|块|元|辆|间|小时)|了"
 )
+
+
+_EVENT_CUES = re.compile(r"了|被|过")
+_LAPSE_CUES = re.compile(r"[没未不无漏错假虚擅私乱偷瞒]|强行|硬")
+
+
+def _is_incident(q: _Query) -> bool:
+    """Does the message narrate an event (aspect markers) or name a lapse (negation, error,
+    concealment...) in its content? Question words (会不会, 能不能) are stopwords, cut from
+    the content runs before the lapse cues are looked for."""
+    return bool(_EVENT_CUES.search(q.norm) or _LAPSE_CUES.search(" ".join(q.runs)))
 
 
 def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWORDS) -> _Query:
@@ -677,6 +694,10 @@ class _Index:
             out[i, order] = hit
         return out
 
+    def head_terms(self, d: int) -> frozenset[str]:
+        """Pinyin-bigram and synonym-group terms of entry ``d``'s title and keywords."""
+        return self._head_terms(d)
+
     def doc_view(self, d: int) -> tuple[str, tuple[tuple[str, frozenset, frozenset, frozenset], ...]]:
         """(normalised main text, keyword evidence) of entry ``d``, cached for "why"."""
         return self._doc_view(d)
@@ -691,6 +712,22 @@ class _Index:
                 frozenset(nz.pinyin_bigrams(nkw)),
                 frozenset(g for g, _ in lex.scan(nkw)),
             )
+
+        @lru_cache(maxsize=8192)
+        def head(d: int) -> frozenset[str]:
+            item = self.items[d]
+            kind = self.kinds[d]
+            fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
+            out: set[str] = set()
+            for norm in nz.normalize_many([t for t, _w in _field_texts(item, fields[:2])]):
+                for run in nz.content_runs(norm):
+                    if not nz.is_cjk(run[0]):
+                        continue
+                    out.update("p:" + k for k in nz.pinyin_bigrams(run))
+                    out.update("s:" + str(g) for g, _ in lex.scan(run))
+            return frozenset(out)
+
+        self._head_terms = head
 
         @lru_cache(maxsize=4096)
         def view(d: int):
@@ -743,7 +780,7 @@ class Matcher:
 
     def match_cases(self, text: str, k: int = 3) -> MatchResult:
         """A described situation -> the closest guiding cases."""
-        return self._search(self._cases, text, k, CASE_STOPWORDS)
+        return self._search(self._cases, text, k, CASE_STOPWORDS, situation=True)
 
     def answer(self, text: str, k: int = 3) -> MatchResult:
         """A question -> FAQ entries and policy articles."""
@@ -751,7 +788,7 @@ class Matcher:
 
     def related_cases(self, text: str, k: int = 5) -> MatchResult:
         """A filed request's full text -> related cases (for the supervisor)."""
-        return self._search(self._cases, text, k, CASE_STOPWORDS)
+        return self._search(self._cases, text, k, CASE_STOPWORDS, situation=True)
 
     def classify(self, text: str) -> Literal["question", "situation"]:
         """Is ``text`` a question about policy/procedure, or a described situation?
@@ -773,14 +810,14 @@ class Matcher:
         if self._cases.n == 0:
             return "question"
         a = self._search(self._answers, text, 1, ANSWER_STOPWORDS)
-        c = self._search(self._cases, text, 1, CASE_STOPWORDS)
+        c = self._search(self._cases, text, 1, CASE_STOPWORDS, situation=True)
         ac = a.hits[0].confidence if a.hits else 0.0
         cc = c.hits[0].confidence if c.hits else 0.0
         return "question" if (ac - CONF_THRESHOLD) - (cc - CONF_THRESHOLD) + bias > 0 else "situation"
 
     # ------------------------------------------------------------------ internals
 
-    def _search(self, index: _Index, text: str, k: int, stop: tuple[str, ...]) -> MatchResult:
+    def _search(self, index: _Index, text: str, k: int, stop: tuple[str, ...], situation: bool = False) -> MatchResult:
         if index.n == 0 or k <= 0 or not isinstance(text, str):
             return _EMPTY
         q = _analyse_query(text, self._lex, stop)
@@ -797,7 +834,7 @@ class Matcher:
         if len(top) == 0:
             return _EMPTY
         contains = index.contains(tids, top)
-        feats = self._features(q, rows, index, scores, top, contains)
+        feats = self._features(q, rows, index, scores, top, contains, situation)
         # the shortlist (by BM25F) is re-ranked by the calibrated confidence
         order = np.argsort(-feats["logit"], kind="stable")
         top, conf, logit = top[order], feats["confidence"][order], feats["logit"][order]
@@ -821,7 +858,14 @@ class Matcher:
         return MatchResult(hits=tuple(hits), confident=confident, ambiguous=ambiguous)
 
     def _features(
-        self, q: _Query, rows: dict[str, int], index: _Index, scores: np.ndarray, top: np.ndarray, contains: np.ndarray
+        self,
+        q: _Query,
+        rows: dict[str, int],
+        index: _Index,
+        scores: np.ndarray,
+        top: np.ndarray,
+        contains: np.ndarray,
+        situation: bool = False,
     ) -> dict[str, np.ndarray]:
         """Scale-free evidence for the shortlisted entries, and the calibrated confidence.
 
@@ -838,9 +882,19 @@ class Matcher:
         strength = scores[top] / (index.idf_unseen * (K1 + 1.0))
         wcov = self._word_coverage(q, rows, contains)
         fuzzy = self._fuzzy(index, q, top)
+        hcov = self._head_coverage(q, index, top) if situation else np.zeros(len(top))
         logit = self._calibrate(strength, wcov, scores[top] / max(float(scores[top].max()), 1e-9), fuzzy)
+        # query-level shifts (the same for every shortlisted entry, so the ranking stands):
+        # how completely the best entry's headline explains a query of two or more content
+        # words, and whether the message reads as an incident at all
+        shift = 0.0
+        if len(q.words) >= 2 and len(logit):
+            shift += HEAD_SLOPE * max(float(hcov[int(np.argmax(logit))]) - HEAD_REF, 0.0)
+        if situation and not _is_incident(q):
+            shift -= ROUTINE_SHIFT
+        logit = np.clip(logit + shift, -30.0, 30.0)
         conf = 1.0 / (1.0 + np.exp(-logit))
-        return {"strength": strength, "wcov": wcov, "fuzzy": fuzzy, "logit": logit, "confidence": conf}
+        return {"hcov": hcov, "strength": strength, "wcov": wcov, "fuzzy": fuzzy, "logit": logit, "confidence": conf}
 
     @staticmethod
     def _fuzzy(index: _Index, q: _Query, top: np.ndarray) -> np.ndarray:
@@ -853,6 +907,20 @@ class Matcher:
         heads = [index.heads[int(d)] for d in top]
         got = process.cdist([qpy], heads, scorer=fuzz.partial_ratio, dtype=np.float32)
         return got[0].astype(np.float64) / 100.0
+
+    @staticmethod
+    def _head_coverage(q: _Query, index: _Index, top: np.ndarray) -> np.ndarray:
+        """Share of the query's content words (weighted as in word coverage) that an entry's
+        title and keywords evidence."""
+        out = np.zeros(len(top))
+        if not q.words:
+            return out
+        infos = [_word_info(w) for w, _ in q.words]
+        den = sum(infos)
+        for j, d in enumerate(top):
+            ht = index.head_terms(int(d))
+            out[j] = sum(i for (_w, ev), i in zip(q.words, infos, strict=True) if any(e in ht for e in ev)) / den
+        return out
 
     @staticmethod
     def _word_coverage(q: _Query, rows: dict[str, int], contains: np.ndarray) -> np.ndarray:
