@@ -139,9 +139,10 @@ class Lexicon:
     label: tuple[str, ...]
     members: tuple[tuple[str, ...], ...]
     max_len: int
+    objects: frozenset[int] = frozenset()  # groups that only name things, places, people
 
     @classmethod
-    def from_groups(cls, groups: Iterable[Sequence[str]]) -> Lexicon:
+    def from_groups(cls, groups: Iterable[Sequence[str]], objects: Iterable[int] = ()) -> Lexicon:
         multi: dict[str, set[int]] = {}
         single: dict[str, set[int]] = {}
         by_py: dict[str, set[int]] = {}
@@ -173,6 +174,7 @@ class Lexicon:
             label=tuple(labels),
             members=tuple(members),
             max_len=max((len(w) for w in multi), default=2),
+            objects=frozenset(objects),
         )
 
     def scan(self, run: str) -> list[tuple[int, str]]:
@@ -221,17 +223,22 @@ def _first_reading_key(word: str) -> str:
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     groups: list[list[str]] = []
+    objects: list[int] = []
     for path in sorted(LEXICON_DIR.glob("*.yaml")):
         if path.name == "stopwords.yaml":
             continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         raw = data.get("groups") or []
+        object_themes = set(map(str, data.get("object_themes") or ()))
         if isinstance(raw, dict):
-            for section in raw.values():
-                groups.extend([list(map(str, g)) for g in section or []])
+            for name, section in raw.items():
+                section = [list(map(str, g)) for g in section or []]
+                if str(name) in object_themes:
+                    objects.extend(range(len(groups), len(groups) + len(section)))
+                groups.extend(section)
         else:
             groups.extend([list(map(str, g)) for g in raw])
-    return Lexicon.from_groups(groups)
+    return Lexicon.from_groups(groups, objects)
 
 
 # --------------------------------------------------------------------------- analysis
@@ -270,10 +277,14 @@ _EVENT_CUES = re.compile(r"了|被|过")
 _LAPSE_CUES = re.compile(r"[没未不无漏错假虚擅私乱偷瞒]|强行|硬")
 
 
-def _is_incident(q: _Query) -> bool:
-    """Does the message narrate an event (aspect markers) or name a lapse (negation, error,
-    concealment...) in its content? Question words (会不会, 能不能) are stopwords, cut from
-    the content runs before the lapse cues are looked for."""
+def _is_incident(q: _Query, lex: Lexicon) -> bool:
+    """Does the message read as a described incident? It must narrate an event (aspect
+    markers) or name a lapse (negation, error, concealment...) in its content, and its
+    lexicon words, if any, must not all be mere things, places and people (食堂 + 饭).
+    Question words (会不会, 能不能) are stopwords, cut from the content runs before the
+    lapse cues are looked for."""
+    if q.groups and q.groups <= lex.objects:
+        return False
     return bool(_EVENT_CUES.search(q.norm) or _LAPSE_CUES.search(" ".join(q.runs)))
 
 
@@ -890,7 +901,7 @@ class Matcher:
         shift = 0.0
         if len(q.words) >= 2 and len(logit):
             shift += HEAD_SLOPE * max(float(hcov[int(np.argmax(logit))]) - HEAD_REF, 0.0)
-        if situation and not _is_incident(q):
+        if situation and not _is_incident(q, self._lex):
             shift -= ROUTINE_SHIFT
         logit = np.clip(logit + shift, -30.0, 30.0)
         conf = 1.0 / (1.0 + np.exp(-logit))
