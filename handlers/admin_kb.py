@@ -23,7 +23,7 @@ from handlers import knowledge_views, menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, as_id, cb, pattern
 from handlers.context import Ctx
-from handlers.conversations import end_others
+from handlers.conversations import conversation, end_others
 from handlers.reply import answer_query, keyboard, reply
 
 MAX_PROBLEMS_SHOWN = 15
@@ -265,12 +265,6 @@ async def edit_value(update: Update, context: Ctx) -> int:
     return ConversationHandler.END
 
 
-async def edit_cancel(update: Update, context: Ctx) -> int:
-    context.user_data.pop("kb_edit", None)
-    await reply(update, context, await t(update, context, "common.cancelled"))
-    return ConversationHandler.END
-
-
 async def draft_case(update: Update, context: Ctx) -> None:
     """/draftcase REF: a decided request becomes a staged guiding case, published only on confirmation."""
     admin = await require(update, context, "admin")
@@ -316,16 +310,14 @@ async def draft_case(update: Update, context: Ctx) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("draftcase", draft_case))
     app.add_handler(
-        ConversationHandler(
+        conversation(
+            name="kb_edit",
             entry_points=[CommandHandler("kb", kb_command), CallbackQueryHandler(kb_command, pattern=r"^m:kb:")],
             states={
                 EDIT_FIELD: [CallbackQueryHandler(edit_field, pattern=pattern("kbe"))],
                 EDIT_VALUE: [MessageHandler(filters.TEXT & ~filters.COMMAND, edit_value)],
             },
-            fallbacks=[CommandHandler("cancel", edit_cancel)],
-            name="kb_edit",
-            persistent=True,
-            allow_reentry=True,
+            state_key="kb_edit",
         )
     )
     app.add_handler(CallbackQueryHandler(press, pattern=pattern("kbm")))

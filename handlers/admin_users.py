@@ -17,7 +17,7 @@ from handlers import menu
 from handlers.access import require, t
 from handlers.callback_data import Callback, as_id, cb, pattern
 from handlers.context import Ctx
-from handlers.conversations import end_others
+from handlers.conversations import conversation, end_others
 from handlers.reply import answer_query, keyboard, reply
 
 CHOOSE_ROLE, TYPE_UNIT = range(2)
@@ -86,24 +86,17 @@ async def _create(update: Update, context: Ctx, role: str, unit: str) -> bool:
     return True
 
 
-async def cancel(update: Update, context: Ctx) -> int:
-    context.user_data.pop("invite_role", None)
-    await reply(update, context, await t(update, context, "invite.cancelled"))
-    return ConversationHandler.END
-
-
 def register(app: Application) -> None:
     app.add_handler(
-        ConversationHandler(
+        conversation(
+            name="invite",
             entry_points=[CommandHandler("invite", invite), CallbackQueryHandler(invite, pattern=r"^m:invite:")],
             states={
                 CHOOSE_ROLE: [CallbackQueryHandler(chose_role, pattern=pattern("inv"))],
                 TYPE_UNIT: [MessageHandler(filters.TEXT & ~filters.COMMAND, typed_unit)],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="invite",
-            persistent=True,
-            allow_reentry=True,
+            state_key="invite_role",
+            cancelled="invite.cancelled",
         )
     )
     menu.register("invite", {"admin"})

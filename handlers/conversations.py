@@ -8,8 +8,39 @@ keeps persistence in step. The version of python-telegram-bot is pinned to 22.x 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Update
-from telegram.ext import Application, ConversationHandler
+from telegram.ext import Application, BaseHandler, CommandHandler, ConversationHandler
+
+from handlers.access import t
+from handlers.context import Ctx
+from handlers.reply import reply
+
+
+def conversation(
+    name: str,
+    entry_points: Sequence[BaseHandler],
+    states: dict[object, list[BaseHandler]],
+    *,
+    state_key: str,
+    cancelled: str = "common.stopped",
+) -> ConversationHandler:
+    """A persistent, re-enterable conversation whose /cancel forgets ``user_data[state_key]``."""
+
+    async def cancel(update: Update, context: Ctx) -> int:
+        context.user_data.pop(state_key, None)
+        await reply(update, context, await t(update, context, cancelled))
+        return ConversationHandler.END
+
+    return ConversationHandler(
+        entry_points=list(entry_points),
+        states=states,
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name=name,
+        persistent=True,
+        allow_reentry=True,
+    )
 
 
 def end_others(application: Application, update: Update, keep: str) -> None:

@@ -20,7 +20,7 @@ from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
-from handlers.conversations import end_others
+from handlers.conversations import conversation, end_others
 from handlers.reply import answer_query, edit_or_reply, keyboard, reply
 
 FILLING = 0
@@ -452,12 +452,6 @@ async def _submit(update: Update, context: Ctx, kind: str) -> int:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: Ctx) -> int:
-    context.user_data.pop(_ACTIVE, None)
-    await reply(update, context, await t(update, context, "common.cancelled"))
-    return ConversationHandler.END
-
-
 def register(app: Application) -> None:
     entries = [
         CommandHandler("apply", start_request),
@@ -471,7 +465,8 @@ def register(app: Application) -> None:
         CallbackQueryHandler(on_button, pattern=pattern("fm")),
     ]
     app.add_handler(
-        ConversationHandler(
+        conversation(
+            name="filing_form",
             entry_points=entries,
             states={
                 FILLING: [
@@ -481,10 +476,8 @@ def register(app: Application) -> None:
                     MessageHandler(~filters.COMMAND, on_other),
                 ],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="filing_form",
-            persistent=True,
-            allow_reentry=True,
+            state_key=_ACTIVE,
+            cancelled="common.cancelled",
         )
     )
     menu.register("apply", set(FILERS))

@@ -18,7 +18,7 @@ from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
-from handlers.conversations import end_others
+from handlers.conversations import conversation, end_others
 from handlers.reply import answer_query, keyboard, reply
 
 ANSWER = 0
@@ -119,36 +119,23 @@ async def typed_answer(update: Update, context: Ctx) -> int:
     except FilingError as exc:
         await reply(update, context, await t(update, context, exc.key, **exc.values))
         # Invalid text: ask again; a refused action (already answered, withdrawn): stop.
-        return (
-            ANSWER
-            if exc.key
-            in ("filing.error.empty", "filing.error.too_long", "filing.error.garbage", "filing.error.message_required")
-            else ConversationHandler.END
-        )
+        return ANSWER if exc.fixable else ConversationHandler.END
     context.user_data.pop(_PENDING, None)
     await reply(update, context, await t(update, context, "view.answer_sent", ref=filing.ref))
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: Ctx) -> int:
-    context.user_data.pop(_PENDING, None)
-    await reply(update, context, await t(update, context, "common.cancelled"))
-    return ConversationHandler.END
-
-
 def register(app: Application) -> None:
     app.add_handler(
-        ConversationHandler(
+        conversation(
+            name="followup",
             entry_points=[
                 CommandHandler("my", my_filings),
                 CallbackQueryHandler(my_filings, pattern=r"^m:my:"),
                 CallbackQueryHandler(press, pattern=pattern("my")),
             ],
             states={ANSWER: [MessageHandler(filters.TEXT & ~filters.COMMAND, typed_answer)]},
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="followup",
-            persistent=True,
-            allow_reentry=True,
+            state_key=_PENDING,
         )
     )
     menu.register("my", {"cadre", "supervisor"})

@@ -20,7 +20,7 @@ from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
-from handlers.conversations import end_others
+from handlers.conversations import conversation, end_others
 from handlers.reply import answer_query, keyboard, reply
 from knowledge.selfcheck import ANSWERS, evaluate
 
@@ -140,15 +140,10 @@ async def _result(update: Update, context: Ctx) -> None:
             await reply(update, context, text, markup)
 
 
-async def cancel(update: Update, context: Ctx) -> int:
-    context.user_data.pop(_KEY, None)
-    await reply(update, context, await t(update, context, "common.cancelled"))
-    return ConversationHandler.END
-
-
 def register(app: Application) -> None:
     app.add_handler(
-        ConversationHandler(
+        conversation(
+            name="selfcheck",
             entry_points=[CommandHandler("check", start), CallbackQueryHandler(start, pattern=r"^m:check:")],
             states={
                 DESCRIBE: [
@@ -160,10 +155,7 @@ def register(app: Application) -> None:
                     MessageHandler(filters.TEXT & ~filters.COMMAND, typed_instead),
                 ],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="selfcheck",
-            persistent=True,
-            allow_reentry=True,
+            state_key=_KEY,
         )
     )
     menu.register("check", set(ROLES))

@@ -24,7 +24,7 @@ from handlers import knowledge_views, menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, as_id, cb, pattern
 from handlers.context import Ctx
-from handlers.conversations import end_others
+from handlers.conversations import conversation, end_others
 from handlers.reply import answer_query, keyboard, reply
 
 TYPING = 0
@@ -374,23 +374,10 @@ async def typed(update: Update, context: Ctx) -> int:
     except FilingError as exc:
         await reply(update, context, await t(update, context, exc.key, **exc.values))
         # What they typed stays in their chat; a fixable text problem asks again, anything else ends.
-        return TYPING if exc.key in _RETRY_KEYS else ConversationHandler.END
+        return TYPING if exc.fixable else ConversationHandler.END
     context.user_data.pop(_PENDING, None)
     await reply(update, context, await t(update, context, f"sv.done.{action}", ref=ref))
     return ConversationHandler.END
-
-
-_RETRY_KEYS = frozenset(
-    {
-        "filing.error.empty",
-        "filing.error.too_long",
-        "filing.error.garbage",
-        "filing.error.message_required",
-        "filing.error.reason_required",
-        "filing.error.reason_too_short",
-        "filing.error.clearing_note_required",
-    }
-)
 
 
 async def clear_name(update: Update, context: Ctx) -> int:
@@ -508,15 +495,10 @@ async def lookback_press(update: Update, context: Ctx) -> int:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: Ctx) -> int:
-    context.user_data.pop(_PENDING, None)
-    await reply(update, context, await t(update, context, "common.cancelled"))
-    return ConversationHandler.END
-
-
 def register(app: Application) -> None:
     app.add_handler(
-        ConversationHandler(
+        conversation(
+            name="supervise",
             entry_points=[
                 CommandHandler("queue", queue),
                 CommandHandler("view", view_command),
@@ -536,10 +518,7 @@ def register(app: Application) -> None:
                     CallbackQueryHandler(decision_press, pattern=pattern("dc")),
                 ],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="supervise",
-            persistent=True,
-            allow_reentry=True,
+            state_key=_PENDING,
         )
     )
     menu.register("queue", set(SUPERVISORS))

@@ -274,7 +274,10 @@ _NARRATIVE_CUES = re.compile(
 
 
 _EVENT_CUES = re.compile(r"了|被|过")
-_LAPSE_CUES = re.compile(r"[没未不无漏错假虚擅私乱偷瞒]|强行|硬")
+# 了 closing a degree phrase (太吵了, 越来越难吃了) marks a state, not an event
+_STATE_LE = re.compile(r"(?:太|越来越)[\u4e00-\u9fff]{1,3}?了")
+# 漏 of 泄漏 is a hazard (a leak), not an omission
+_LAPSE_CUES = re.compile(r"[没未不无错假虚擅私乱偷瞒]|(?<!泄)漏|强行|硬")
 
 
 def _is_incident(q: _Query, lex: Lexicon) -> bool:
@@ -285,7 +288,7 @@ def _is_incident(q: _Query, lex: Lexicon) -> bool:
     lapse cues are looked for."""
     if q.groups and q.groups <= lex.objects:
         return False
-    return bool(_EVENT_CUES.search(q.norm) or _LAPSE_CUES.search(" ".join(q.runs)))
+    return bool(_EVENT_CUES.search(_STATE_LE.sub(" ", q.norm)) or _LAPSE_CUES.search(" ".join(q.runs)))
 
 
 def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWORDS) -> _Query:

@@ -11,6 +11,24 @@ class FilingError(Exception):
         self.key = key
         self.values = values
 
+    @property
+    def fixable(self) -> bool:
+        """The typed text itself was refused: the user can correct it and send it again."""
+        return self.key in FIXABLE_TEXT
+
+
+FIXABLE_TEXT = frozenset(
+    {
+        "filing.error.empty",
+        "filing.error.too_long",
+        "filing.error.garbage",
+        "filing.error.message_required",
+        "filing.error.reason_required",
+        "filing.error.reason_too_short",
+        "filing.error.clearing_note_required",
+    }
+)
+
 
 class TransitionError(FilingError):
     """An illegal state change (wrong state, wrong person, missing reason …)."""
