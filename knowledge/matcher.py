@@ -294,6 +294,15 @@ def _is_incident(q: _Query, lex: Lexicon) -> bool:
 def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWORDS) -> _Query:
     norm = nz.normalize(text)
     runs, qwords = nz.segment(norm, nz.load_stopwords(stop))
+    # a two-character token that is no lexicon word but two single-character ones (发|菜)
+    # is read as those two words
+    qwords = [
+        part
+        for w in qwords
+        for part in (
+            (w[0], w[1]) if len(w) == 2 and w not in lex.multi and w[0] in lex.single and w[1] in lex.single else (w,)
+        )
+    ]
     weights: dict[str, float] = {}
     groups: set[int] = set()
     lex_hits: list[tuple[int, str]] = []  # (group, the query's text that matched it)
