@@ -317,13 +317,28 @@ def load_stopwords(keys: tuple[str, ...] = ("function", "filler", "generic")) ->
     return frozenset(out)
 
 
+_LE_INSIDE = re.compile(r"(?<=.)(了)")
+
+
+def _lcut(jb, seg: str) -> list[str]:
+    """jieba words of one run, with the perfective particle 了 cut out of the verb chunks the
+    dictionary glues it into (开了个 -> 开 了 个, 摔断了 -> 摔断 了); a leading 了 (了解) stays."""
+    out: list[str] = []
+    for w in jb.lcut(seg, HMM=False):
+        if len(w) >= 2 and "了" in w[1:]:
+            out.extend(p for p in _LE_INSIDE.split(w) if p)
+        else:
+            out.append(w)
+    return out
+
+
 def words(norm: str, drop_stop: bool = True) -> list[str]:
     """jieba words of a normalised string (no spaces), function words dropped."""
     stop = load_stopwords() if drop_stop else frozenset()
     jb = _jieba()
     out: list[str] = []
     for seg in segments(norm):
-        for w in jb.lcut(seg, HMM=False):
+        for w in _lcut(jb, seg):
             if w and not w.isspace() and w not in stop:
                 out.append(w)
     return out
@@ -340,7 +355,7 @@ def token_runs(norm: str) -> list[str]:
     runs: list[str] = []
     for seg in segments(norm):
         cur: list[str] = []
-        for w in jb.lcut(seg, HMM=False):
+        for w in _lcut(jb, seg):
             if w in stop:
                 if cur:
                     runs.append("".join(cur))
@@ -364,7 +379,7 @@ def segment(norm: str, stop: frozenset[str] | None = None) -> tuple[list[str], l
     kept: list[str] = []
     for seg in segments(norm):
         cur: list[str] = []
-        for w in jb.lcut(seg, HMM=False):
+        for w in _lcut(jb, seg):
             if w in stop:
                 if cur:
                     runs.append("".join(cur))
