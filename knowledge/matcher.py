@@ -94,6 +94,7 @@ HEAD_REF = 0.7
 HEAD_SLOPE = 4.0
 # A message that neither narrates an event nor names a lapse reads as a routine question.
 ROUTINE_SHIFT = 1.2
+TASK_SHIFT = 2.5  # ... and one that asks for a document to be drafted is a writing task
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
 SHORTLIST = 12
@@ -276,6 +277,8 @@ _NARRATIVE_CUES = re.compile(
 _EVENT_CUES = re.compile(r"了|被|过")
 # 了 closing a degree phrase (太吵了, 越来越难吃了) marks a state, not an event
 _STATE_LE = re.compile(r"(?:太|越来越)[\u4e00-\u9fff]{1,3}?了")
+# a request to draft a document (方案怎么写, 帮我写总结) is a writing task, never a situation
+_WRITING_TASK = re.compile(r"(?:怎么|如何|咋|怎样)写|帮(?:我|忙)写|模板|范文")
 # 漏 of 泄漏 is a hazard (a leak), not an omission
 _LAPSE_CUES = re.compile(r"[没未不无错假虚擅私乱偷瞒]|(?<!泄)漏|强行|硬")
 
@@ -915,6 +918,8 @@ class Matcher:
             shift += HEAD_SLOPE * max(float(hcov[int(np.argmax(logit))]) - HEAD_REF, 0.0)
         if situation and not _is_incident(q, self._lex):
             shift -= ROUTINE_SHIFT
+        if situation and _WRITING_TASK.search(q.norm):
+            shift -= TASK_SHIFT
         logit = np.clip(logit + shift, -30.0, 30.0)
         conf = 1.0 / (1.0 + np.exp(-logit))
         return {"hcov": hcov, "strength": strength, "wcov": wcov, "fuzzy": fuzzy, "logit": logit, "confidence": conf}
