@@ -93,7 +93,7 @@ FUZZY_SLOPE = 1.0
 HEAD_REF = 0.7
 HEAD_SLOPE = 4.0
 # A message that neither narrates an event nor names a lapse reads as a routine question.
-ROUTINE_SHIFT = 1.2
+ROUTINE_SHIFT = 1.5
 TASK_SHIFT = 2.5  # ... and one that asks for a document to be drafted is a writing task
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
