@@ -338,6 +338,13 @@ def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWOR
             gs = lex.single.get(w)
             if gs:
                 groups.update(gs)
+    # lexicon words (or their homophones) that a stopword character cuts in two (地|镇 for 地震)
+    for seg in nz.content_runs(norm):
+        if len(seg) >= 2 and nz.is_cjk(seg[0]):
+            for g, lw in (*lex.scan(seg), *lex.scan_pinyin(seg)):
+                if g not in groups and not any(lw in r for r in runs):
+                    groups.add(g)
+                    lex_hits.append((g, lw))
     for g in groups:
         add("s:" + str(g), QW["s"])
     terms = tuple(weights)
