@@ -6,7 +6,8 @@ file prepared elsewhere validates against :class:`CaseFile` unchanged.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -160,11 +161,20 @@ class KnowledgeBase(_Strict):
             raise ValueError("; ".join(problems))
         return self
 
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        # Built once per (immutable) version: card rendering looks cases up by id on every reply.
+        return {
+            "article": {a.id: a for a in self.articles},
+            "faq": {f.id: f for f in self.faq},
+            "case": {c.id: c for c in self.cases},
+        }
+
     def article(self, article_id: str) -> PolicyArticle | None:
-        return next((a for a in self.articles if a.id == article_id), None)
+        return self._by_id["article"].get(article_id)
 
     def faq_entry(self, faq_id: str) -> FaqEntry | None:
-        return next((f for f in self.faq if f.id == faq_id), None)
+        return self._by_id["faq"].get(faq_id)
 
     def case(self, case_id: str) -> GuidingCase | None:
-        return next((c for c in self.cases if c.id == case_id), None)
+        return self._by_id["case"].get(case_id)
