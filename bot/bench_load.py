@@ -53,6 +53,7 @@ from bot.knowledge_service import KnowledgeService, Snapshot
 from bot.local_api import SentMessage
 from bot.local_chat import LocalChat, _update_ids
 from knowledge.benchmark import synthetic_cases
+from knowledge.evaluation import percentile
 from knowledge.loader import load_bundled
 from knowledge.matcher import Hit, Kind, MatchResult
 from knowledge.models import FaqEntry, GuidingCase, KnowledgeBase, PolicyArticle
@@ -220,16 +221,6 @@ def _cpu_pressure_us() -> int | None:
             return int(fh.readline().rsplit("total=", 1)[1])
     except (OSError, ValueError, IndexError):
         return None
-
-
-def _pct(values: Sequence[float], p: float) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    pos = (len(s) - 1) * p / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
 @dataclass
@@ -726,15 +717,15 @@ async def run_load(
         "users": users,
         "updates": len(lat),
         "updates_per_s": round(len(lat) / wall, 1) if wall > 0 else 0.0,
-        "p50_ms": round(_pct(lat, 50), 1),
-        "p95_ms": round(_pct(lat, 95), 1),
-        "p99_ms": round(_pct(lat, 99), 1),
+        "p50_ms": round(percentile(lat, 50), 1),
+        "p95_ms": round(percentile(lat, 95), 1),
+        "p99_ms": round(percentile(lat, 99), 1),
         "max_ms": round(max(lat), 1) if lat else 0.0,
         "errors": sum(stats.errors.values()),
         "peak_mb": round(peak, 1),
         "db_mb": round(db_bytes / 1e6, 2),
-        "p95_wait_ms": round(_pct(stats.waits, 95), 1),
-        "p95_total_ms": round(_pct(stats.totals, 95), 1),
+        "p95_wait_ms": round(percentile(stats.waits, 95), 1),
+        "p95_total_ms": round(percentile(stats.totals, 95), 1),
         "cpu_ms_per_update": round(cpu * 1000 / len(lat), 2) if lat else 0.0,
         "cpu_share": round(cpu / wall, 2) if wall > 0 else 0.0,
         # other work on the machine: share of the run some task waited for a CPU, and the load average
@@ -759,9 +750,9 @@ async def run_load(
         "rss_start_mb": round(rss_start, 1),
         "error_kinds": dict(stats.errors),
         "error_samples": stats.samples,
-        "p95_by_action_ms": {a: round(_pct(v, 95), 1) for a, v in sorted(stats.by_action.items())},
+        "p95_by_action_ms": {a: round(percentile(v, 95), 1) for a, v in sorted(stats.by_action.items())},
         "count_by_action": {a: len(v) for a, v in sorted(stats.by_action.items())},
-        "p95_by_phase_ms": {a: round(_pct(v, 95), 1) for a, v in chat.phases.items()},
+        "p95_by_phase_ms": {a: round(percentile(v, 95), 1) for a, v in chat.phases.items()},
     }
     return figures
 

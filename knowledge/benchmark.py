@@ -21,6 +21,7 @@ import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 
+from knowledge.evaluation import percentile
 from knowledge.matcher import Matcher
 from knowledge.models import GuidingCase
 
@@ -80,16 +81,6 @@ def synthetic_queries(cases: Sequence[GuidingCase], n: int, seed: int = 7) -> li
     return out
 
 
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    pos = (len(s) - 1) * p / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
-
-
 def run_bench(
     n_cases: int,
     source_cases: Sequence[GuidingCase],
@@ -146,21 +137,21 @@ def run_bench(
         tracemalloc.stop()
         peak_mb = peak / 1e6
         del m2
-    p95 = _pct(lat, 95)
-    bp95 = _pct(base_lat, 95)
+    p95 = percentile(lat, 95)
+    bp95 = percentile(base_lat, 95)
     return {
         "cases": n_cases,
         "build_s": round(build_s, 3),
-        "p50_ms": round(_pct(lat, 50), 3),
+        "p50_ms": round(percentile(lat, 50), 3),
         "p95_ms": round(p95, 3),
         "peak_mb": None if peak_mb is None else round(peak_mb, 1),
         "index_mb": round(index_mb, 1),
-        "baseline_p50_ms": round(_pct(base_lat, 50), 3),
+        "baseline_p50_ms": round(percentile(base_lat, 50), 3),
         "baseline_p95_ms": round(bp95, 3),
         "speedup_p95": round(bp95 / p95, 1) if p95 > 0 else None,
-        "cpu_p50_ms": round(_pct(cpu, 50), 3),
-        "cpu_p95_ms": round(_pct(cpu, 95), 3),
-        "baseline_cpu_p95_ms": round(_pct(base_cpu, 95), 3),
+        "cpu_p50_ms": round(percentile(cpu, 50), 3),
+        "cpu_p95_ms": round(percentile(cpu, 95), 3),
+        "baseline_cpu_p95_ms": round(percentile(base_cpu, 95), 3),
         "queries": len(qs),
         "baseline_queries": len(base_lat),
         "fragment_in_top3": round(found / len(qs), 3) if qs else None,

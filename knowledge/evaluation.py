@@ -11,6 +11,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from knowledge.matcher import Matcher
 from knowledge.models import CaseFile, GuidingCase
 
@@ -26,15 +28,9 @@ def load_queries(path: Path) -> list[dict]:
     return out
 
 
-def _percentile(values: list[float], p: float) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    # nearest-rank on a linear interpolation between closest ranks
-    pos = (len(s) - 1) * p / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile, linear between closest ranks (0.0 for no values); shared by the benchmarks."""
+    return float(np.percentile(values, p)) if len(values) else 0.0
 
 
 def evaluate(
@@ -93,8 +89,8 @@ def evaluate(
         "abstention": abst / neg if neg else 1.0,
         "false_abstention": false_abst / pos if pos else 0.0,
         "n": len(queries),
-        "p50_ms": _percentile(lat, 50),
-        "p95_ms": _percentile(lat, 95),
+        "p50_ms": percentile(lat, 50),
+        "p95_ms": percentile(lat, 95),
     }
 
 
