@@ -178,8 +178,37 @@ class Lexicon:
             objects=frozenset(objects),
         )
 
+    def _memo(self, name: str) -> dict:
+        """Per-lexicon cache of the scans (the lexicon is immutable)."""
+        d = self.__dict__.get(name)
+        if d is None:
+            d = {}
+            object.__setattr__(self, name, d)
+        return d
+
     def scan(self, run: str) -> list[tuple[int, str]]:
         """(group id, matched word) for every lexicon word (>= 2 chars) occurring in ``run``."""
+        memo = self._memo("_scan_memo")
+        got = memo.get(run)
+        if got is None:
+            got = tuple(self._scan(run))
+            if len(memo) >= 65536:
+                memo.clear()
+            memo[run] = got
+        return list(got)
+
+    def scan_pinyin(self, run: str) -> list[tuple[int, str]]:
+        """Groups whose word sounds like a substring of ``run`` (IME typos, homophones)."""
+        memo = self._memo("_scan_pinyin_memo")
+        got = memo.get(run)
+        if got is None:
+            got = tuple(self._scan_pinyin(run))
+            if len(memo) >= 65536:
+                memo.clear()
+            memo[run] = got
+        return list(got)
+
+    def _scan(self, run: str) -> list[tuple[int, str]]:
         out: list[tuple[int, str]] = []
         fb = self.first_bigram
         for i in range(len(run) - 1):
@@ -190,8 +219,7 @@ class Lexicon:
                         out.extend((g, w) for g in self.multi[w])
         return out
 
-    def scan_pinyin(self, run: str) -> list[tuple[int, str]]:
-        """Groups whose word sounds like a substring of ``run`` (IME typos, homophones)."""
+    def _scan_pinyin(self, run: str) -> list[tuple[int, str]]:
         if len(run) < 2:
             return []
         keys = [nz.char_readings(c)[0] for c in run]
@@ -713,18 +741,31 @@ class _Index:
         out = np.zeros((len(tids), len(top)), dtype=bool)
         if not len(top):
             return out
-        order = np.argsort(top)
-        st = top[order].astype(np.int32)
-        start, end, docs = self.start, self.end, self.post_docs
-        for i, tid in enumerate(tids):
-            a, b = int(start[tid]), int(end[tid])
-            if b <= a:
-                continue
-            plist = docs[a:b]
-            pos = plist.searchsorted(st)
-            hit = pos < (b - a)
-            hit[hit] = plist[pos[hit]] == st[hit]
-            out[i, order] = hit
+        if not len(tids):
+            return out
+        # one vectorised binary search for every (term, entry) pair at once
+        docs = self.post_docs
+        t = np.asarray(tids, dtype=np.int64)
+        m = len(top)
+        a = self.start[t]
+        b = self.end[t]
+        lo = np.repeat(a, m)
+        hi = np.repeat(b, m)
+        end = hi.copy()
+        target = np.tile(np.asarray(top).astype(np.int32), len(t))
+        last = max(len(docs) - 1, 0)
+        if len(docs):
+            for _ in range(int((b - a).max(initial=0)).bit_length()):
+                live = lo < hi
+                mid = (lo + hi) >> 1
+                go = live & (docs[np.minimum(mid, last)] < target)
+                lo = np.where(go, mid + 1, lo)
+                hi = np.where(live & ~go, mid, hi)
+            found = lo < end
+            found &= docs[np.minimum(lo, last)] == target
+        else:
+            found = np.zeros(len(lo), dtype=bool)
+        out[:] = found.reshape(len(t), m)
         return out
 
     def head_terms(self, d: int) -> frozenset[str]:
@@ -751,13 +792,23 @@ class _Index:
             item = self.items[d]
             kind = self.kinds[d]
             fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
+            return head_of(tuple(t for t, _w in _field_texts(item, fields[:2])))
+
+        @lru_cache(maxsize=8192)
+        def head_of(texts: tuple[str, ...]) -> frozenset[str]:
             out: set[str] = set()
-            for norm in nz.normalize_many([t for t, _w in _field_texts(item, fields[:2])]):
+            for norm in nz.normalize_many(list(texts)):
                 for run in nz.content_runs(norm):
                     if not nz.is_cjk(run[0]):
                         continue
-                    out.update("p:" + k for k in nz.pinyin_bigrams(run))
-                    out.update("s:" + str(g) for g, _ in lex.scan(run))
+                    out.update(run_terms(run))
+            return frozenset(out)
+
+        @lru_cache(maxsize=65536)
+        def run_terms(run: str) -> frozenset[str]:
+            out: set[str] = set()
+            out.update("p:" + k for k in nz.pinyin_bigrams(run))
+            out.update("s:" + str(g) for g, _ in lex.scan(run))
             return frozenset(out)
 
         self._head_terms = head
@@ -767,8 +818,12 @@ class _Index:
             item = self.items[d]
             kind = self.kinds[d]
             fields = CASE_FIELDS if kind == "case" else FAQ_FIELDS if kind == "faq" else ARTICLE_FIELDS
-            doc = " ".join(nz.normalize_many([t for t, _w in _field_texts(item, fields[:3])]))
+            doc = doc_of(tuple(t for t, _w in _field_texts(item, fields[:3])))
             return doc, tuple(keyword(str(kw)) for kw in getattr(item, "keywords", None) or ())
+
+        @lru_cache(maxsize=4096)
+        def doc_of(texts: tuple[str, ...]) -> str:
+            return " ".join(nz.normalize_many(list(texts)))
 
         return view
 
@@ -915,14 +970,19 @@ class Matcher:
         strength = scores[top] / (index.idf_unseen * (K1 + 1.0))
         wcov = self._word_coverage(q, rows, contains)
         fuzzy = self._fuzzy(index, q, top)
-        hcov = self._head_coverage(q, index, top) if situation else np.zeros(len(top))
         logit = self._calibrate(strength, wcov, scores[top] / max(float(scores[top].max()), 1e-9), fuzzy)
+        # headline coverage is only ever read for the best entry: computed for that one only
+        # (the other entries' values are left as NaN)
+        hcov = np.zeros(len(top))
         # query-level shifts (the same for every shortlisted entry, so the ranking stands):
         # how completely the best entry's headline explains a query of two or more content
         # words, and whether the message reads as an incident at all
         shift = 0.0
-        if len(q.words) >= 2 and len(logit):
-            shift += HEAD_SLOPE * max(float(hcov[int(np.argmax(logit))]) - HEAD_REF, 0.0)
+        if situation and len(q.words) >= 2 and len(logit):
+            best = int(np.argmax(logit))
+            hcov[:] = np.nan
+            hcov[best] = self._head_coverage(q, index, top[best : best + 1])[0]
+            shift += HEAD_SLOPE * max(float(hcov[best]) - HEAD_REF, 0.0)
         if situation and not _is_incident(q, self._lex):
             shift -= ROUTINE_SHIFT
         if situation and _WRITING_TASK.search(q.norm):

@@ -227,6 +227,11 @@ def char_readings(ch: str) -> tuple[str, ...]:
 
 def pinyin_bigrams(norm: str) -> list[str]:
     """Fuzzy-pinyin keys of adjacent CJK characters (all readings of polyphones)."""
+    return list(_pinyin_bigrams(norm))
+
+
+@functools.lru_cache(maxsize=65536)
+def _pinyin_bigrams(norm: str) -> tuple[str, ...]:
     out: list[str] = []
     for run in content_runs(norm):
         if not is_cjk(run[0]):
@@ -241,7 +246,7 @@ def pinyin_bigrams(norm: str) -> list[str]:
                 out.append(a[0] + "_" + b[0])
             else:
                 out.extend(x + "_" + y for x in a for y in b)
-    return out
+    return tuple(out)
 
 
 _FIRST: dict[str, str] = {}
@@ -322,14 +327,21 @@ _LE_INSIDE = re.compile(r"(?<=.)(了)")
 
 def _lcut(jb, seg: str) -> list[str]:
     """jieba words of one run, with the perfective particle 了 cut out of the verb chunks the
-    dictionary glues it into (开了个 -> 开 了 个, 摔断了 -> 摔断 了); a leading 了 (了解) stays."""
+    dictionary glues it into (开了个 -> 开 了 个, 摔断了 -> 摔断 了); a leading 了 (了解) stays.
+
+    Cached per run: the jieba dictionary is loaded once and never modified afterwards."""
+    return list(_lcut_cached(jb, seg))
+
+
+@functools.lru_cache(maxsize=65536)
+def _lcut_cached(jb, seg: str) -> tuple[str, ...]:
     out: list[str] = []
     for w in jb.lcut(seg, HMM=False):
         if len(w) >= 2 and "了" in w[1:]:
             out.extend(p for p in _LE_INSIDE.split(w) if p)
         else:
             out.append(w)
-    return out
+    return tuple(out)
 
 
 def words(norm: str, drop_stop: bool = True) -> list[str]:
