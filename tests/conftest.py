@@ -4,10 +4,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.config import Settings
 from bot.knowledge_service import KnowledgeService
 from bot.local_chat import LocalChat
+from tests.http_api import FakeTelegram
 
 DATA = Path(__file__).parent / "data"
 ADMIN = 1
@@ -51,3 +53,14 @@ async def register(chat: LocalChat, user_id: int, role: str, unit: str) -> None:
 
 def texts(messages, chat_id: int | None = None) -> str:
     return "\n".join(m.plain for m in messages if chat_id is None or m.chat_id == chat_id)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    """A Bot API server on 127.0.0.1 shared by one test module (the HTTP fault and crash tests)."""
+    server = FakeTelegram()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

@@ -43,16 +43,6 @@ def team(n: int) -> tuple[int, int, int]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def telegram():
-    server = FakeTelegram()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram):
     """One database for the module, and one process at a time on it: tests kill and restart it."""
     workdir = tmp_path_factory.mktemp("crash")

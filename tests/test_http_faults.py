@@ -36,16 +36,6 @@ def team(n: int) -> tuple[int, int, int, int]:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def telegram():
-    server = FakeTelegram()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram):
     """One process for the whole module (start-up is the slow part); every test has its own users."""
     workdir = tmp_path_factory.mktemp("faults")
