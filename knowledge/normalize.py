@@ -362,21 +362,7 @@ def token_runs(norm: str) -> list[str]:
     ``"我没走程序直接找超市"`` -> ``["走程序直接找超市"]`` minus stopwords, so that
     n-grams are not formed across filler like 的/了/我.
     """
-    stop = load_stopwords()
-    jb = _jieba()
-    runs: list[str] = []
-    for seg in segments(norm):
-        cur: list[str] = []
-        for w in _lcut(jb, seg):
-            if w in stop:
-                if cur:
-                    runs.append("".join(cur))
-                    cur = []
-            else:
-                cur.append(w)
-        if cur:
-            runs.append("".join(cur))
-    return runs
+    return segment(norm)[0]
 
 
 def segment(norm: str, stop: frozenset[str] | None = None) -> tuple[list[str], list[str]]:
