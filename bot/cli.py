@@ -20,7 +20,12 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Telegram bot (the console chat when no token is configured)")
     run.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts updates to")
-    run.add_argument("--listen", metavar="HOST:PORT", default="0.0.0.0:8443", help="address the webhook server binds")
+    run.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default="127.0.0.1:8443",
+        help="address the webhook server binds (default loopback: put a TLS reverse proxy in front)",
+    )
 
     console = sub.add_parser("console", help="chat with the bot in this terminal, offline")
     console.add_argument("--as", dest="as_user", type=int, help="Telegram user id to type as")

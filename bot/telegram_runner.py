@@ -33,7 +33,7 @@ def webhook_secret(token: str | None) -> str:
     return hashlib.sha256(f"cadrebot-webhook:{token or ''}".encode()).hexdigest()
 
 
-async def run_telegram(settings: Settings, webhook_url: str | None = None, listen: str = "0.0.0.0:8443") -> None:
+async def run_telegram(settings: Settings, webhook_url: str | None = None, listen: str = "127.0.0.1:8443") -> None:
     services = await Services.open(settings)
     application = build_application(services, request=RetryingRequest(), rate_limit_outgoing=True)
     ledger = UpdateLedger(services.storage.ptb)
@@ -54,7 +54,7 @@ async def run_telegram(settings: Settings, webhook_url: str | None = None, liste
             if webhook_url:
                 host, _, port = listen.rpartition(":")
                 await application.updater.start_webhook(
-                    listen=host or "0.0.0.0",
+                    listen=host or "127.0.0.1",  # loopback: TLS ends at a reverse proxy in front
                     port=int(port),
                     webhook_url=webhook_url,
                     allowed_updates=Update.ALL_TYPES,
