@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval-match", help="measure matching on a case file and a query file")
     evaluate.add_argument("cases", type=Path)
     evaluate.add_argument("queries", type=Path)
+    eval_answers = sub.add_parser("eval-answers", help="measure answers to a question file through the real chat")
+    eval_answers.add_argument("questions", type=Path)
+    eval_answers.add_argument("--details", action="store_true", help="one line per question before the summary")
     bench = sub.add_parser("bench-match", help="matching speed and memory on a synthetic knowledge base")
     bench.add_argument("--cases", type=int, default=10_000)
     bench.add_argument("--queries", type=int, default=200)
@@ -278,6 +281,12 @@ async def _eval_match(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _eval_answers(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import eval_answers
+
+    return await eval_answers.command(settings, args.questions, details=args.details)
+
+
 async def _bench_match(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.benchmark import run_bench
     from knowledge.loader import load_bundled
@@ -328,6 +337,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
     "backup": _backup,
     "restore": _backup,
     "eval-match": _eval_match,
+    "eval-answers": _eval_answers,
     "bench-match": _bench_match,
 }
 
