@@ -18,8 +18,8 @@ from knowledge.models import FaqEntry, PolicyArticle
 DATA = Path(__file__).parent / "data"
 DEV_CASES = DATA / "dev_cases.json"
 DEV_QUERIES = DATA / "dev_queries.jsonl"
-HELDOUT_CASES = DATA / "heldout" / "flood_cases.json"
-HELDOUT_QUERIES = DATA / "heldout" / "flood_queries.jsonl"
+FLOOD_CASES = DATA / "dev_flood_cases.json"  # formerly heldout/flood: tuned on, so a dev set
+FLOOD_QUERIES = DATA / "dev_flood_queries.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +62,9 @@ def test_report_has_exactly_the_documented_keys(dev_report: dict) -> None:
     assert all(isinstance(v, (int, float)) for v in dev_report.values())
 
 
-def test_held_out_flood_set_generalises() -> None:
-    # A different crisis domain, never used to choose the matcher's parameters.
-    report = run_eval(HELDOUT_CASES, HELDOUT_QUERIES)
+def test_dev_flood_set_generalises() -> None:
+    # Another crisis domain (tuned on since: a dev set now; the held-out sets are measured apart).
+    report = run_eval(FLOOD_CASES, FLOOD_QUERIES)
     assert report["top1"] >= 0.9, report
     assert report["top3"] >= 0.95, report
     assert report["abstention"] >= 0.85, report
@@ -72,7 +72,7 @@ def test_held_out_flood_set_generalises() -> None:
 
 
 def test_mixed_domains_keep_their_own_cases(cases) -> None:
-    flood = load_cases(HELDOUT_CASES)
+    flood = load_cases(FLOOD_CASES)
     m = Matcher.build([*cases, *flood])
     res = m.match_cases("台风要来了，危房里的老人死活不肯撤离，我们把他抬上车送到安置点，胳膊擦伤了")
     assert res.hits[0].id.startswith("F")
@@ -95,7 +95,7 @@ def test_all_sets_meet_the_abstention_targets() -> None:
     assert dev["false_abstention"] <= 0.03, dev
     assert dev["top1"] >= 0.97 and dev["top3"] >= 0.99, dev
     for name in ("flood", "mixed"):
-        report = run_eval(DATA / "heldout" / f"{name}_cases.json", DATA / "heldout" / f"{name}_queries.jsonl")
+        report = run_eval(DATA / f"dev_{name}_cases.json", DATA / f"dev_{name}_queries.jsonl")
         assert report["abstention"] >= 0.95, (name, report)
         assert report["false_abstention"] <= 0.03, (name, report)
 
@@ -105,7 +105,7 @@ def test_routine_messages_are_not_incidents(matcher: Matcher) -> None:
     for q in ("今年单位组织疗养的费用可以报销吗", "办公楼食堂的菜越来越咸了", "小区新开的菜店价格太贵了"):
         assert not matcher.match_cases(q).confident, q
     # a request to draft a document is a writing task, even when it names a hazard
-    flood = Matcher.build(load_cases(HELDOUT_CASES))
+    flood = Matcher.build(load_cases(FLOOD_CASES))
     assert not flood.match_cases("防汛巡堤值班制度怎么写").confident
     assert not flood.match_cases("帮我写一份台风转移群众的通知").confident
 
