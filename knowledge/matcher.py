@@ -45,6 +45,7 @@ import numpy as np
 import yaml
 from rapidfuzz import fuzz, process
 
+from knowledge import conduct as cd
 from knowledge import normalize as nz
 from knowledge.models import FaqEntry, GuidingCase, PolicyArticle
 
@@ -95,6 +96,21 @@ HEAD_SLOPE = 4.0
 # A message that neither narrates an event nor names a lapse reads as a routine question.
 ROUTINE_SHIFT = 1.5
 TASK_SHIFT = 2.5  # ... and one that asks for a document to be drafted is a writing task
+# Conduct (knowledge/conduct.py, knowledge/lexicon/conduct.yaml): what the cadre did counts
+# for more than the crisis nouns. Per shortlisted case, in logits: each act class shared with
+# the query (at most ACT_SHARED_MAX), an act the query states that the case has none of, a
+# grave act (private gain, falsification...) the query states that the case lacks; and for the
+# query as a whole, a message that states no act at all.
+ACT_AGREE = 0.6
+ACT_SHARED_MAX = 2
+ACT_MISS = 0.8
+ACT_GRAVE_MISS = 1.5
+NO_ACT_SHIFT = 0.6
+# a case demoted by the conduct rule (a tolerated look-alike for a grave act, a grave
+# not-tolerated case for an honest slip) is ranked after every other case and kept under the
+# threshold by this many logits
+DEMOTED_MARGIN = 0.5
+PIVOT_MIN_CONF = 0.3  # hits that count when asking whether the best cases disagree
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
 SHORTLIST = 12
@@ -120,6 +136,9 @@ class MatchResult:
     hits: tuple[Hit, ...]  # best first, at most k
     confident: bool  # top hit passes the calibrated threshold
     ambiguous: bool  # confident, but the top results are too close to pick one
+    # where the best cases disagree on the outcome, what tips the balance: a key of the
+    # conduct lexicon's pivots (private_gain, falsification, ...; "intent" when no act tells)
+    pivot: str | None = None
 
 
 _EMPTY = MatchResult(hits=(), confident=False, ambiguous=False)
@@ -284,6 +303,7 @@ class _Query:
     words: tuple[tuple[str, tuple[str, ...]], ...] = ()
     bigrams: frozenset[str] = frozenset()
     pinyin: frozenset[str] = frozenset()
+    acts: frozenset[str] = frozenset()  # act classes the message states (knowledge/conduct.py)
 
 
 _QUESTION_CUES = re.compile(
@@ -403,6 +423,7 @@ def _analyse_query(text: str, lex: Lexicon, stop: tuple[str, ...] = CASE_STOPWOR
         words=tuple(cwords),
         bigrams=frozenset(t[2:] for t in terms if t[0] == "b"),
         pinyin=frozenset(t[2:] for t in terms if t[0] == "p"),
+        acts=cd.read(text, fuzzy=True),
     )
 
 
@@ -574,6 +595,12 @@ class _Index:
             doc_terms.append(ids)
             doc_tfs.append(tf)
         self.heads = tuple(heads)
+        # what each case's cadre did, and the decision (cases only; empty for FAQ/articles)
+        self.acts = tuple(
+            cd.case_conduct(item) if kind == "case" else frozenset()
+            for item, kind in zip(self.items, self.kinds, strict=True)
+        )
+        self.outcomes = tuple(str(getattr(item, "outcome", "") or "") for item in self.items)
         vocab = builder.vocab
         p_src = np.asarray(builder.p_src, dtype=np.int64)
         b_src = np.asarray(builder.b_src, dtype=np.int64)
@@ -923,8 +950,9 @@ class Matcher:
             return _EMPTY
         contains = index.contains(tids, top)
         feats = self._features(q, rows, index, scores, top, contains, situation)
-        # the shortlist (by BM25F) is re-ranked by the calibrated confidence
-        order = np.argsort(-feats["logit"], kind="stable")
+        # the shortlist (by BM25F) is re-ranked by the calibrated confidence; cases demoted by
+        # the conduct rule come after all others
+        order = np.lexsort((-feats["logit"], feats["demoted"]))
         top, conf, logit = top[order], feats["confidence"][order], feats["logit"][order]
         hits = []
         for rank, d in enumerate(top[:k]):
@@ -943,7 +971,11 @@ class Matcher:
         ambiguous = bool(
             confident and len(conf) > 1 and conf[1] >= CONF_THRESHOLD and logit[0] - logit[1] < AMBIGUITY_MARGIN
         )
-        return MatchResult(hits=tuple(hits), confident=confident, ambiguous=ambiguous)
+        pivot = None
+        if situation and confident:
+            shown = [int(d) for d, c in zip(top[:k], conf[:k], strict=False) if c >= PIVOT_MIN_CONF]
+            pivot = cd.pivot([(index.outcomes[d], index.acts[d]) for d in shown])
+        return MatchResult(hits=tuple(hits), confident=confident, ambiguous=ambiguous, pivot=pivot)
 
     def _features(
         self,
@@ -971,6 +1003,10 @@ class Matcher:
         wcov = self._word_coverage(q, rows, contains)
         fuzzy = self._fuzzy(index, q, top)
         logit = self._calibrate(strength, wcov, scores[top] / max(float(scores[top].max()), 1e-9), fuzzy)
+        demoted = np.zeros(len(top), dtype=bool)
+        if situation:
+            act_adj, demoted = self._conduct(q, index, top)
+            logit = logit + act_adj
         # headline coverage is only ever read for the best entry: computed for that one only
         # (the other entries' values are left as NaN)
         hcov = np.zeros(len(top))
@@ -987,9 +1023,57 @@ class Matcher:
             shift -= ROUTINE_SHIFT
         if situation and _WRITING_TASK.search(q.norm):
             shift -= TASK_SHIFT
+        if situation and not q.acts:
+            shift -= NO_ACT_SHIFT
         logit = np.clip(logit + shift, -30.0, 30.0)
+        if demoted.any():
+            cap = -math.log(1.0 / CONF_THRESHOLD - 1.0) - DEMOTED_MARGIN
+            logit = np.where(demoted, np.minimum(logit, cap), logit)
         conf = 1.0 / (1.0 + np.exp(-logit))
-        return {"hcov": hcov, "strength": strength, "wcov": wcov, "fuzzy": fuzzy, "logit": logit, "confidence": conf}
+        return {
+            "hcov": hcov,
+            "strength": strength,
+            "wcov": wcov,
+            "fuzzy": fuzzy,
+            "logit": logit,
+            "confidence": conf,
+            "demoted": demoted,
+        }
+
+    @staticmethod
+    def _conduct(q: _Query, index: _Index, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per shortlisted case: a logit adjustment for how its conduct fits the message's, and
+        whether the conduct rule demotes it. The rule: a message that states a grave act
+        (private gain, falsification, concealment, violence...) never gets first a
+        tolerated case that has none of those acts; a message that states an honest slip and
+        no grave act never gets first a not-tolerated case built on a grave act."""
+        adj = np.zeros(len(top))
+        demoted = np.zeros(len(top), dtype=bool)
+        qa = q.acts
+        if not qa or not index.acts:
+            return adj, demoted
+        grave = cd.default_conduct().grave
+        q_grave = qa & grave
+        slip_only = "clerical_slip" in qa and not q_grave
+        for j, d in enumerate(top):
+            d = int(d)
+            ca, outcome = index.acts[d], index.outcomes[d]
+            shared = qa & ca
+            adj[j] += ACT_AGREE * min(len(shared), ACT_SHARED_MAX)
+            if q_grave - ca:
+                adj[j] -= ACT_GRAVE_MISS
+                if outcome != "not_tolerated" and not (q_grave & ca):
+                    demoted[j] = True
+            if slip_only and outcome == "not_tolerated" and ca & grave:
+                demoted[j] = True
+        # conduct only discounts the cases that fit the act less well than the best fitting
+        # one; a best case that shares no act with a message that states one is not a
+        # confident match (ACT_MISS, the same for every case: the order stands)
+        best = float(adj.max())
+        adj -= best
+        if best <= 0.0:
+            adj -= ACT_MISS
+        return adj, demoted
 
     @staticmethod
     def _fuzzy(index: _Index, q: _Query, top: np.ndarray) -> np.ndarray:
