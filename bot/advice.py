@@ -1,37 +1,105 @@
-"""Free text from a cadre: is it a question (answer it) or a situation (show the closest cases)?"""
+"""Free text from a cadre: intent first, then the retrieval that intent calls for.
+
+Every message is one of (``knowledge.intent``): a greeting or thanks, a procedural question
+(-> FAQ/article answer with its source), a described situation (-> guiding cases), a request to
+write a document (-> the bot does not write documents; the application steps), or off-topic
+(-> a plain fallback). A question is never turned into a situation: the question words carry the
+intent, so "多久能出结果" or "结果不服咋办" gets an answer or a plain "not found", never cases.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.knowledge_service import Snapshot
-from knowledge.matcher import MatchResult
+from knowledge.intent import Guess, IntentModel, model_for
+from knowledge.matcher import Hit, Matcher, MatchResult
 
 Mode = Literal["ask", "cases"]
+Kind = Literal["answer", "cases", "nothing", "greeting", "writing", "offtopic"]
+
+# A topic guess this sure names the FAQ entry even where the lexical matcher is unsure ...
+TOPIC_SURE = 0.45
+# ... and, when the message is clearly a question, one this sure still beats "not found".
+TOPIC_ENOUGH = 0.2
+# A question whose answer is not found shows confident cases only if it also reads partly as a story.
+SITUATION_SHARE = 0.3
+# An off-topic guess weaker than this gives way to a confident answer both signals agree on.
+OFFTOPIC_SURE = 0.75
+
+_NONE = MatchResult(hits=(), confident=False, ambiguous=False)
 
 
 @dataclass(frozen=True)
 class Advice:
-    kind: Literal["answer", "cases", "nothing"]
+    kind: Kind
     result: MatchResult
     asked: Mode  # what the user was understood to want, for the wording of "nothing found"
+    intent: str = ""  # the classifier's label (empty for a forced mode)
 
 
 def advise(snapshot: Snapshot, text: str, force: Mode | None = None) -> Advice:
     matcher = snapshot.matcher
+    model = model_for(snapshot.kb)
     if force == "ask":
-        result = matcher.answer(text)
+        result = answer(model, matcher, text, sure_question=True)
         return Advice("answer" if result.confident else "nothing", result, "ask")
     if force == "cases":
         result = matcher.match_cases(text)
         return Advice("cases" if result.confident else "nothing", result, "cases")
-    wanted: Mode = "ask" if matcher.classify(text) == "question" else "cases"
-    first = matcher.answer(text) if wanted == "ask" else matcher.match_cases(text)
-    if first.confident:
-        return Advice("answer" if wanted == "ask" else "cases", first, wanted)
-    # A question phrased like a situation (or the reverse) still deserves the confident answer.
-    other = matcher.match_cases(text) if wanted == "ask" else matcher.answer(text)
-    if other.confident:
-        return Advice("cases" if wanted == "ask" else "answer", other, "cases" if wanted == "ask" else "ask")
-    return Advice("nothing", first, wanted)
+    guess = model.intent(text)
+    label = guess.label
+    if label == "greeting":
+        return Advice("greeting", _NONE, "ask", label)
+    if label == "writing":
+        return Advice("writing", _NONE, "ask", label)
+    if label == "offtopic":
+        if guess.p < OFFTOPIC_SURE and _prob(guess, "question") > 0.15:
+            result = answer(model, matcher, text, sure_question=False)
+            if result.confident and result.hits[0].confidence >= TOPIC_SURE:
+                return Advice("answer", result, "ask", label)
+        return Advice("offtopic", _NONE, "ask", label)
+    if label == "question":
+        result = answer(model, matcher, text, sure_question=True)
+        if result.confident:
+            return Advice("answer", result, "ask", label)
+        if _prob(guess, "situation") >= SITUATION_SHARE:
+            cases = matcher.match_cases(text)
+            if cases.confident:
+                return Advice("cases", cases, "cases", label)
+        return Advice("nothing", result, "ask", label)
+    # a described situation: the closest guiding cases, else a confident answer, else say so
+    cases = matcher.match_cases(text)
+    if cases.confident:
+        return Advice("cases", cases, "cases", label)
+    result = answer(model, matcher, text, sure_question=False)
+    if result.confident:
+        return Advice("answer", result, "ask", label)
+    return Advice("nothing", cases, "cases", label)
+
+
+def answer(model: IntentModel, matcher: Matcher, text: str, *, sure_question: bool) -> MatchResult:
+    """The FAQ entry or article for a question: the topic classifier and the lexical matcher together.
+
+    A sure topic guess wins; otherwise a confident lexical hit; otherwise, for a message that is
+    clearly a question, a fair topic guess; otherwise nothing confident.
+    """
+    lexical = matcher.answer(text)
+    topic = model.topic(text)
+    if topic is not None and topic.p >= TOPIC_SURE:
+        return _topic_result(topic)
+    if lexical.confident:
+        return lexical
+    if sure_question and topic is not None and topic.p >= TOPIC_ENOUGH:
+        return _topic_result(topic)
+    return replace(lexical, confident=False, ambiguous=False)
+
+
+def _topic_result(topic: Guess) -> MatchResult:
+    hits = tuple(Hit(id=label, kind="faq", score=p, confidence=p, why=()) for label, p in topic.probs[:3])
+    return MatchResult(hits=hits, confident=True, ambiguous=False)
+
+
+def _prob(guess: Guess, label: str) -> float:
+    return next((p for lab, p in guess.probs if lab == label), 0.0)

@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     eval_answers = sub.add_parser("eval-answers", help="measure answers to a question file through the real chat")
     eval_answers.add_argument("questions", type=Path)
     eval_answers.add_argument("--details", action="store_true", help="one line per question before the summary")
+    eval_intent = sub.add_parser("eval-intent", help="the intent classifier's confusion matrix on labelled phrasings")
+    eval_intent.add_argument("phrasings", type=Path)
     bench = sub.add_parser("bench-match", help="matching speed and memory on a synthetic knowledge base")
     bench.add_argument("--cases", type=int, default=10_000)
     bench.add_argument("--queries", type=int, default=200)
@@ -293,6 +295,17 @@ async def _bench_match(settings: Settings, args: argparse.Namespace) -> int:
 
     result = await asyncio.to_thread(
         run_bench,
+async def _eval_intent(settings: Settings, args: argparse.Namespace) -> int:
+    from knowledge.intent.evaluation import run
+
+    summary, matrix, misses = await asyncio.to_thread(run, args.phrasings)
+    print(matrix)
+    for row, got in misses:
+        print(f"MISS\t{row['intent']} -> {got}\t{row['text']}")
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
         args.cases,
         load_bundled().cases,
         seed=args.seed,
@@ -343,3 +356,4 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
 
 if __name__ == "__main__":
     sys.exit(main())
+    "eval-intent": _eval_intent,

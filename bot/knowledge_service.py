@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from knowledge import intent
 from knowledge.loader import load_bundled
 from knowledge.matcher import Matcher
 from knowledge.models import KnowledgeBase
@@ -27,7 +28,7 @@ class KnowledgeService:
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, version: int = 1) -> KnowledgeService:
-        return cls(Snapshot(version, kb, Matcher.build(kb.cases, kb.faq, kb.articles)))
+        return cls(Snapshot(version, kb, _build(kb)))
 
     @classmethod
     def bundled(cls) -> KnowledgeService:
@@ -40,8 +41,16 @@ class KnowledgeService:
     async def swap(self, kb: KnowledgeBase, version: int, *, rebuild: bool = True) -> Snapshot:
         """Build the new index off the event loop, then replace the snapshot in one assignment."""
         if rebuild:
-            matcher = await asyncio.to_thread(Matcher.build, kb.cases, kb.faq, kb.articles)
+            matcher = await asyncio.to_thread(_build, kb)
         else:
             matcher = self._current.matcher
+            await asyncio.to_thread(intent.model_for, kb)  # the FAQ may have changed
         self._current = Snapshot(version, kb, matcher)
         return self._current
+
+
+def _build(kb: KnowledgeBase) -> Matcher:
+    """The matcher index, and the intent model trained for this knowledge base (cached by content)."""
+    matcher = Matcher.build(kb.cases, kb.faq, kb.articles)
+    intent.model_for(kb)
+    return matcher

@@ -84,10 +84,24 @@ async def _advise(update: Update, context: Ctx, text: str, mode: Mode | None) ->
         body, markup = views.answer(cat, loc, snapshot.kb, advice.result)
     elif advice.kind == "cases":
         body, markup = views.case_cards(cat, loc, snapshot.kb, advice.result, extra_rows=_next_steps(cat, loc))
+    elif advice.kind == "greeting":
+        user = await context.services.users.get(update.effective_user.id) if update.effective_user else None
+        role = user.role if user and user.active else None
+        body, markup = cat.t(loc, "kb.greeting"), keyboard(menu.buttons(role, lambda k: cat.t(loc, k)))
+    elif advice.kind == "writing":
+        body, markup = cat.t(loc, "kb.writing"), keyboard(_writing_steps(cat, loc))
+    elif advice.kind == "offtopic":
+        body, markup = cat.t(loc, "kb.offtopic"), keyboard(_next_steps(cat, loc))
     else:
         key = "kb.no_answer" if advice.asked == "ask" else "kb.no_match"
         body, markup = cat.t(loc, key), keyboard(_next_steps(cat, loc))
     await reply(update, context, body, markup)
+
+
+def _writing_steps(cat, loc: str) -> list[list[tuple[str, str]]]:
+    row = [(cat.t(loc, "kb.btn_procedure"), cb("kb", "art", "A-procedure"))]
+    row += [(cat.t(loc, f"menu.{a}"), cb("m", a)) for a in ("apply",) if a in menu.entries_for("cadre")]
+    return [row]
 
 
 def _next_steps(cat, loc: str) -> list[list[tuple[str, str]]]:
