@@ -289,12 +289,6 @@ async def _eval_answers(settings: Settings, args: argparse.Namespace) -> int:
     return await eval_answers.command(settings, args.questions, details=args.details)
 
 
-async def _bench_match(settings: Settings, args: argparse.Namespace) -> int:
-    from knowledge.benchmark import run_bench
-    from knowledge.loader import load_bundled
-
-    result = await asyncio.to_thread(
-        run_bench,
 async def _eval_intent(settings: Settings, args: argparse.Namespace) -> int:
     from knowledge.intent.evaluation import run
 
@@ -306,6 +300,12 @@ async def _eval_intent(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _bench_match(settings: Settings, args: argparse.Namespace) -> int:
+    from knowledge.benchmark import run_bench
+    from knowledge.loader import load_bundled
+
+    result = await asyncio.to_thread(
+        run_bench,
         args.cases,
         load_bundled().cases,
         seed=args.seed,
@@ -351,9 +351,9 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
     "restore": _backup,
     "eval-match": _eval_match,
     "eval-answers": _eval_answers,
+    "eval-intent": _eval_intent,
     "bench-match": _bench_match,
 }
 
 if __name__ == "__main__":
     sys.exit(main())
-    "eval-intent": _eval_intent,
