@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 from telegram import BotCommand
@@ -9,7 +10,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Callba
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import log_redact
+from bot import calendar_watch, log_redact
 from bot.i18n import LOCALES
 from bot.persistence import SqlitePersistence
 from bot.services import Services
@@ -20,6 +21,7 @@ from handlers.notify_buttons import make_markup
 # Our conversations mix commands, text and buttons on purpose; their state is tracked per user,
 # not per message, so PTB's per_message advice does not apply.
 warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+log = logging.getLogger(__name__)
 
 OFFLINE_TOKEN = "0:offline-local-bot-api"  # never valid at Telegram: offline mode cannot leak to it
 
@@ -84,6 +86,7 @@ DRAFT_REMINDERS_S = 600
 async def _post_init(application: Application) -> None:
     services: Services = application.bot_data["services"]
     services.notifier.start(application.bot)
+    await _check_calendar(services)
     for locale in LOCALES:
         commands = [BotCommand(c, services.catalogue.raw(locale, f"commands.{c}")) for c in COMMANDS]
         # The default list is the deployment's language; the other one is offered by Telegram client language.
@@ -101,6 +104,15 @@ async def _post_init(application: Application) -> None:
 async def _deadlines(context: CallbackContext) -> None:
     services: Services = context.application.bot_data["services"]
     await services.filings.run_deadlines()
+    await _check_calendar(services)
+
+
+async def _check_calendar(services: Services) -> None:
+    """A deadline in a year no calendar source covers is provisional: tell the log and the admins."""
+    try:
+        await calendar_watch.check(services)
+    except Exception:  # a warning must never stop the bot from starting or the deadlines from running
+        log.exception("working-day calendar: the coverage check failed")
 
 
 async def _draft_reminders(context: CallbackContext) -> None:

@@ -33,6 +33,8 @@ class Services:
     filings: FilingService
     lookback: LookbackService
     clearing: ClearingService
+    # Years without a working-day calendar already warned about in this process (bot/calendar_watch.py).
+    calendar_warned: set[int] = field(default_factory=set)
     _locales: dict[int, str] = field(default_factory=dict)
 
     @classmethod

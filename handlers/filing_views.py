@@ -106,6 +106,7 @@ def full(
                     "view.deadline_line",
                     kind=cat.t(loc, f"filing.deadline.{status.kind}"),
                     due=service.format_time(status.due_at),
+                    provisional=cat.t(loc, "filing.deadline.provisional") if status.provisional else "",
                     state=cat.t(loc, f"view.deadline_state.{status.state}"),
                 )
             )

@@ -10,7 +10,7 @@ from pathlib import Path
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import reports
+from bot import calendar_watch, reports
 from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
@@ -57,7 +57,12 @@ async def stats(update: Update, context: Ctx) -> None:
             (await t(update, context, "statsui.btn_chart"), cb("st", "chart", span)),
         ]
     ]
-    await reply(update, context, reports.stats_text(figures, services.catalogue.t, loc), keyboard(rows))
+    text = reports.stats_text(figures, services.catalogue.t, loc)
+    gaps = await calendar_watch.uncovered_years(services)
+    if gaps:  # deadlines counted with weekends only: say so where supervision looks
+        gap = services.catalogue.t(loc, "statsui.calendar_gap", years=calendar_watch.years_text(gaps, loc))
+        text = f"{text}\n\n{gap}"
+    await reply(update, context, text, keyboard(rows))
 
 
 async def files(update: Update, context: Ctx) -> None:

@@ -170,7 +170,7 @@ KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
         "📥 New secondment feedback <b>{ref}</b> ({category}, {urgency})\nFrom: {name} ({unit})\n{summary}",
     ),
     "filing.notify.accepted": (
-        ("ref", "due"),
+        ("ref", "due", "provisional"),
         "您的申请 <b>{ref}</b> 已受理，预计在 {due} 前作出认定。",
         "Your request <b>{ref}</b> was accepted for review; a decision is due by {due}.",
     ),
@@ -254,12 +254,12 @@ KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
         "Your pre-registration <b>{ref}</b> was acknowledged by {name}.",
     ),
     "filing.notify.deadline_reminder": (
-        ("ref", "deadline", "due"),
+        ("ref", "deadline", "due", "provisional"),
         "⏰ 提醒：<b>{ref}</b> 的{deadline}时限为 {due}，即将到期。",
         "⏰ Reminder: the {deadline} limit for <b>{ref}</b> is {due}.",
     ),
     "filing.notify.deadline_escalation": (
-        ("ref", "unit", "deadline", "due"),
+        ("ref", "unit", "deadline", "due", "provisional"),
         "⚠️ 超期：{unit} 的 <b>{ref}</b> 的{deadline}时限已于 {due} 到期，尚未办理。",
         "⚠️ Overdue: the {deadline} limit for <b>{ref}</b> ({unit}) passed at {due}.",
     ),
@@ -279,6 +279,8 @@ KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "filing.outcome.not_tolerated": ((), "不予容错", "not tolerated"),
     "filing.deadline.accept": ((), "受理", "acceptance"),
     "filing.deadline.decide": ((), "认定", "decision"),
+    # After a due date counted with weekends only (a year no working-day calendar covers).
+    "filing.deadline.provisional": ((), "（暂定）", " (provisional)"),
     "filing.kind.request": ((), "容错申请", "tolerance request"),
     "filing.kind.feedback": ((), "挂职反馈", "secondment feedback"),
     "filing.kind.prereg": ((), "紧急报备", "emergency pre-registration"),

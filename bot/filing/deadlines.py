@@ -37,6 +37,8 @@ class DeadlineStatus:
     state: DeadlineState
     due_at: datetime
     working_seconds_left: int  # negative when overdue; frozen while paused
+    # Counted with weekends only somewhere (a year no calendar source covers): shown as 暂定.
+    provisional: bool = False
 
     @property
     def kind(self) -> str:
@@ -89,10 +91,15 @@ class Deadlines:
         due = parse_iso(deadline.due_at)
         if deadline.done_at:
             return DeadlineStatus(deadline, "done", due, 0)
+        provisional = self.is_provisional(deadline)
         if deadline.paused_at:
-            return DeadlineStatus(deadline, "paused", due, deadline.remaining_seconds or 0)
+            return DeadlineStatus(deadline, "paused", due, deadline.remaining_seconds or 0, provisional)
         left = self.calendar.working_seconds_between(now, due)
-        return DeadlineStatus(deadline, "overdue" if now >= due else "open", due, left)
+        return DeadlineStatus(deadline, "overdue" if now >= due else "open", due, left, provisional)
+
+    def is_provisional(self, deadline: Deadline) -> bool:
+        """Its due date was counted with weekends only somewhere (a year no calendar source covers)."""
+        return self.calendar.is_provisional(parse_iso(deadline.started_at), parse_iso(deadline.due_at))
 
     async def of(self, ref: str, now: datetime) -> list[DeadlineStatus]:
         """Every deadline of a filing (not only the nearest), in the order they were set."""

@@ -29,7 +29,7 @@ from bot.filing.models import FeedbackBody, PreRegistrationBody, ToleranceReques
 from bot.filing.references import KIND_PREFIX, allocate, normalize_ref
 from bot.filing.workdays import Clock, SystemClock, WorkCalendar, iso, parse_iso
 from storage.records import User
-from storage.records_filings import Attachment, Draft, Filing, FilingEvent, PreRegistration
+from storage.records_filings import Attachment, Deadline, Draft, Filing, FilingEvent, PreRegistration
 
 log = logging.getLogger(__name__)
 
@@ -641,8 +641,10 @@ class FilingService:
                 "filing.notify.accepted",
                 dedup,
                 subject=filing,
+                labels=self._provisional(decide),
                 ref=ref,
                 due=self.format_time(decide.due_at),
+                provisional="",
             )
         elif action == "request_info":
             await self.deadlines.pause(ref, "decide", now)
@@ -707,9 +709,10 @@ class FilingService:
                     "filing.notify.deadline_reminder",
                     f"dl{deadline.id}:remind:{deadline.due_at}",
                     purpose="reminder",
-                    labels={"deadline": f"filing.deadline.{deadline.kind}"},
+                    labels={"deadline": f"filing.deadline.{deadline.kind}", **self._provisional(deadline)},
                     ref=filing.ref,
                     due=self.format_time(deadline.due_at),
+                    provisional="",
                 )
             run.reminded.append(f"{deadline.filing_ref}:{deadline.kind}")
         for deadline in await self.deadlines.overdue(now):
@@ -730,10 +733,11 @@ class FilingService:
                         f"dl{deadline.id}:escalate",
                         purpose="escalation",
                         subject=filing,
-                        labels={"deadline": f"filing.deadline.{deadline.kind}"},
+                        labels={"deadline": f"filing.deadline.{deadline.kind}", **self._provisional(deadline)},
                         ref=filing.ref,
                         unit=unit.name if unit else "",
                         due=self.format_time(deadline.due_at),
+                        provisional="",
                     )
             run.escalated.append(f"{deadline.filing_ref}:{deadline.kind}")
         return run
@@ -753,6 +757,11 @@ class FilingService:
 
     def _now(self) -> datetime:
         return self.clock.now()
+
+    def _provisional(self, deadline: Deadline) -> dict[str, str]:
+        """The 暂定 label for a due date counted with weekends only (a year no calendar source covers);
+        it replaces the ``provisional=""`` passed with the due date."""
+        return {"provisional": "filing.deadline.provisional"} if self.deadlines.is_provisional(deadline) else {}
 
     def format_time(self, at: datetime | str) -> str:
         """A moment as the cadre reads it: local date and time of the calendar's zone."""
