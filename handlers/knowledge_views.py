@@ -36,6 +36,8 @@ def case_cards(
         )
         buttons.append((cat.t(loc, "kb.btn_detail", n=n), cb("kb", "case", case.id)))
         cite.append((cat.t(loc, "kb.btn_cite", n=n), cb("fc", "cite", case.id)))
+    if result.pivot:  # the best cases disagree on the outcome: say what tips the balance
+        lines.append(cat.t(loc, f"kb.pivot.{result.pivot}"))
     rows = [buttons, cite, *extra_rows]
     return "\n".join(lines), keyboard(rows)
 

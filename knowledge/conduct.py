@@ -29,7 +29,7 @@ __all__ = ["ConductLexicon", "case_conduct", "default_conduct", "pivot", "read"]
 CONDUCT_FILE = Path(__file__).with_name("lexicon") / "conduct.yaml"
 # how far before a cue a negation may stand, bridges included (characters): 未发现截留私分
 NEGATION_SCOPE = 8
-PASSIVE_SCOPE = 6  # a passive or other-agent marker this close before a cue: not the cadre's act
+PASSIVE_SCOPE = 8  # a passive or other-agent marker this close before a cue: not the cadre's act
 PAIR_GAP = 5  # at most this many characters between the two words of a pair cue
 FUZZY_MIN_LEN = 3  # a cue shorter than this matches by sound only when its act is grave
 CASE_FIELDS = ("title", "background", "error_elements", "causes", "handling")
