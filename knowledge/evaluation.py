@@ -1,6 +1,12 @@
 """Measure case matching on a case file + query file (see ``CASE_FORMAT.md``).
 
 python -m knowledge.evaluation CASES.json QUERIES.jsonl [--details]
+    [--with OTHER_CASES.json ...] [--synthetic N]
+
+``--with`` mixes other case files in as distractors (the queries' expected ids stay those of
+CASES.json; the ids of every file must be distinct); ``--synthetic N`` adds N synthetic
+distractor cases recombined from the bundled knowledge base (``knowledge/benchmark.py``), so
+the same queries are measured among N other cases.
 """
 
 from __future__ import annotations
@@ -102,14 +108,43 @@ def run_eval(cases_path: Path, queries_path: Path) -> dict:
     return evaluate(load_cases(cases_path), load_queries(queries_path))
 
 
+def with_distractors(cases: Sequence[GuidingCase], others: Sequence[Path] = (), synthetic: int = 0) -> list:
+    """``cases`` plus the cases of ``others`` and ``synthetic`` recombined bundled cases."""
+    out = list(cases)
+    seen = {c.id for c in out}
+    for p in others:
+        for c in load_cases(p):
+            if c.id not in seen:
+                seen.add(c.id)
+                out.append(c)
+    if synthetic:
+        from knowledge.benchmark import synthetic_cases
+        from knowledge.loader import load_bundled
+
+        out.extend(synthetic_cases(synthetic, load_bundled().cases))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     show = "--details" in args
     args = [a for a in args if a != "--details"]
+    others: list[Path] = []
+    synthetic = 0
+    rest: list[str] = []
+    it = iter(args)
+    for a in it:
+        if a == "--with":
+            others.append(Path(next(it)))
+        elif a == "--synthetic":
+            synthetic = int(next(it))
+        else:
+            rest.append(a)
+    args = rest
     if len(args) != 2:
         print(__doc__)
         return 2
-    cases = load_cases(Path(args[0]))
+    cases = with_distractors(load_cases(Path(args[0])), others, synthetic)
     queries = load_queries(Path(args[1]))
     det: list = []
     res = evaluate(cases, queries, details=det if show else None)

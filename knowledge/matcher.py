@@ -32,6 +32,7 @@ The object is immutable after :meth:`Matcher.build`; concurrent reads are safe.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -106,11 +107,21 @@ ACT_SHARED_MAX = 2
 ACT_MISS = 0.8
 ACT_GRAVE_MISS = 1.5
 NO_ACT_SHIFT = 0.6
+# ... and one that states no act, narrates no event and asks for information (how much,
+# which, how long, does it spread...) is a question about crisis things, not a situation
+INFO_SHIFT = 3.0
 # a case demoted by the conduct rule (a tolerated look-alike for a grave act, a grave
 # not-tolerated case for an honest slip) is ranked after every other case and kept under the
 # threshold by this many logits
 DEMOTED_MARGIN = 0.5
-PIVOT_MIN_CONF = 0.3  # hits that count when asking whether the best cases disagree
+PIVOT_MIN_CONF = 0.3
+# Semantic signal (knowledge/semantic.py): z-scored cosine of the message's and each case's
+# sentence vectors, over the whole collection; SEM_WEIGHT logits per standard deviation,
+# relative to the lexically best case (it re-ranks, it does not make a match confident).
+# The DENSE_CANDIDATES nearest cases join the BM25F shortlist.
+SEMANTIC = os.environ.get("CADREBOT_SEMANTIC", "0") == "1"  # off by default: see README
+SEM_WEIGHT = 0.6
+DENSE_CANDIDATES = 4  # hits that count when asking whether the best cases disagree
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
 SHORTLIST = 12
@@ -327,6 +338,11 @@ _EVENT_CUES = re.compile(r"了|被|过")
 _STATE_LE = re.compile(r"(?:太|越来越)[\u4e00-\u9fff]{1,3}?了")
 # a request to draft a document (方案怎么写, 帮我写总结) is a writing task, never a situation
 _WRITING_TASK = re.compile(r"(?:怎么|如何|咋|怎样)写|帮(?:我|忙)写|模板|范文")
+# information-question wording: amounts, choices, durations, standards, yes/no about things
+_INFO_QUESTION = re.compile(
+    r"多少|多大|多深|多高|多长|多久|几[天次个岁针度吨种家年月号点]|怎么算|怎么弄|怎么样|怎么回事|标准|是什么|是啥|啥是|"
+    r"什么样|什么时候|何时|哪个|哪家|哪里|哪儿|哪些|哪种|一般|有没有|会不会|能不能|是不是|可不可以|吗$|么$|呢$"
+)
 # 漏 of 泄漏 is a hazard (a leak), not an omission
 _LAPSE_CUES = re.compile(r"[没未不无错假虚擅私乱偷瞒]|(?<!泄)漏|强行|硬")
 
@@ -601,6 +617,7 @@ class _Index:
             for item, kind in zip(self.items, self.kinds, strict=True)
         )
         self.outcomes = tuple(str(getattr(item, "outcome", "") or "") for item in self.items)
+        self.vectors: np.ndarray | None = None  # sentence vectors (cases, when semantic)
         vocab = builder.vocab
         p_src = np.asarray(builder.p_src, dtype=np.int64)
         b_src = np.asarray(builder.b_src, dtype=np.int64)
@@ -855,7 +872,8 @@ class _Index:
         return view
 
     def nbytes(self) -> int:
-        return int(self.post_docs.nbytes + self.post_w.nbytes + self.start.nbytes + self.end.nbytes + self.idf.nbytes)
+        arrays = (self.post_docs, self.post_w, self.start, self.end, self.idf, self.vectors)
+        return int(sum(a.nbytes for a in arrays if a is not None))
 
 
 # --------------------------------------------------------------------------- matcher
@@ -876,11 +894,17 @@ class Matcher:
         faq: Sequence[FaqEntry] = (),
         articles: Sequence[PolicyArticle] = (),
         lexicon: Lexicon | None = None,
+        semantic: bool | None = None,
     ) -> Matcher:
         lex = lexicon or default_lexicon()
         nz.warm_up()
         cases = list(cases)
         ci = _Index(cases, ["case"] * len(cases), [CASE_FIELDS] * len(cases), lex)
+        if (SEMANTIC if semantic is None else semantic) and cases:
+            from knowledge import semantic as sem
+
+            if sem.available():
+                ci.vectors = sem.case_vectors(cases)
         ans_items: list[object] = [*faq, *articles]
         kinds: list[Kind] = ["faq"] * len(faq) + ["article"] * len(articles)
         fields = [FAQ_FIELDS] * len(faq) + [ARTICLE_FIELDS] * len(articles)
@@ -946,10 +970,21 @@ class Matcher:
         top = np.argpartition(-scores, m - 1)[:m] if m < index.n else np.arange(index.n)
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] > 0]
+        dense = None
+        if situation and index.vectors is not None and len(top):
+            from knowledge import semantic as sem
+
+            cos = index.vectors @ sem.query_vector(text)
+            z = (cos - float(cos.mean())) / max(float(cos.std()), 1e-6)
+            near = np.argpartition(-z, min(DENSE_CANDIDATES, index.n) - 1)[:DENSE_CANDIDATES]
+            extra = near[~np.isin(near, top)]
+            if len(extra):
+                top = np.concatenate([top, extra])
+            dense = z[top]
         if len(top) == 0:
             return _EMPTY
         contains = index.contains(tids, top)
-        feats = self._features(q, rows, index, scores, top, contains, situation)
+        feats = self._features(q, rows, index, scores, top, contains, situation, dense)
         # the shortlist (by BM25F) is re-ranked by the calibrated confidence; cases demoted by
         # the conduct rule come after all others
         order = np.lexsort((-feats["logit"], feats["demoted"]))
@@ -986,6 +1021,7 @@ class Matcher:
         top: np.ndarray,
         contains: np.ndarray,
         situation: bool = False,
+        dense: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """Scale-free evidence for the shortlisted entries, and the calibrated confidence.
 
@@ -1007,6 +1043,12 @@ class Matcher:
         if situation:
             act_adj, demoted = self._conduct(q, index, top)
             logit = logit + act_adj
+        if dense is not None and len(dense):
+            # relative to the best case by the lexical evidence, and never above it: the vectors
+            # may re-rank (a synonym, a rewording), they never make a match more confident
+            b = int(np.argmax(logit))
+            fused = logit + SEM_WEIGHT * (dense - float(dense[b]))
+            logit = np.minimum(fused, float(logit[b]))
         # headline coverage is only ever read for the best entry: computed for that one only
         # (the other entries' values are left as NaN)
         hcov = np.zeros(len(top))
@@ -1025,6 +1067,8 @@ class Matcher:
             shift -= TASK_SHIFT
         if situation and not q.acts:
             shift -= NO_ACT_SHIFT
+            if _INFO_QUESTION.search(q.norm) and not _EVENT_CUES.search(_STATE_LE.sub(" ", q.norm)):
+                shift -= INFO_SHIFT
         logit = np.clip(logit + shift, -30.0, 30.0)
         if demoted.any():
             cap = -math.log(1.0 / CONF_THRESHOLD - 1.0) - DEMOTED_MARGIN

@@ -6,6 +6,7 @@ import json
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -336,3 +337,71 @@ def test_no_dev_ids_or_queries_in_the_matcher() -> None:
         q = json.loads(line)["query"]
         assert q not in src and q not in lex
     assert '"D0' not in src
+
+
+# --------------------------------------------------------------------------- issue #11: conduct, semantic
+
+
+def test_dev_extra_set_abstains_on_information_questions() -> None:
+    # a dev set (tuned on) with negatives that name crisis things but describe no act
+    report = run_eval(DATA / "dev_extra_cases.json", DATA / "dev_extra_queries.jsonl")
+    assert report["top1"] >= 0.97 and report["top3"] >= 0.99, report
+    assert report["abstention"] >= 0.95, report
+    assert report["false_abstention"] <= 0.05, report
+
+
+def test_distractor_files_and_synthetic_cases_join_the_pool() -> None:
+    from knowledge.evaluation import with_distractors
+
+    base = load_cases(DATA / "dev_mixed_cases.json")
+    pool = with_distractors(base, [DATA / "dev_flood_cases.json", DATA / "dev_mixed_cases.json"], synthetic=30)
+    assert len(pool) == len(base) + 12 + 30
+    assert len({c.id for c in pool}) == len(pool)
+
+
+@pytest.fixture(scope="module")
+def semantic_matcher(cases, tmp_path_factory):
+    import os
+
+    old = os.environ.get("CADREBOT_VECTOR_CACHE")
+    os.environ["CADREBOT_VECTOR_CACHE"] = str(tmp_path_factory.mktemp("vectors"))
+    yield Matcher.build(cases, semantic=True)
+    if old is None:
+        os.environ.pop("CADREBOT_VECTOR_CACHE", None)
+    else:
+        os.environ["CADREBOT_VECTOR_CACHE"] = old
+
+
+def test_semantic_vectors_come_from_the_shipped_model_and_are_cached(semantic_matcher: Matcher, cases, monkeypatch):
+    import os
+
+    from knowledge import semantic as sem
+
+    vecs = semantic_matcher._cases.vectors
+    assert vecs is not None and vecs.shape == (len(cases), 512)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
+    cache = Path(os.environ["CADREBOT_VECTOR_CACHE"])
+    assert list(cache.glob(f"{sem.model_version()}-*.npz"))
+
+    def no_model(texts):  # a second build of the same cases must not compute a vector
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(sem, "encode", no_model)
+    again = sem.case_vectors(cases)
+    assert np.allclose(again, vecs, atol=1e-2)
+
+
+def test_semantic_fusion_keeps_the_dev_figures(semantic_matcher: Matcher, cases, queries) -> None:
+    report = evaluate(cases, queries, matcher=semantic_matcher)
+    assert report["top1"] >= 0.97 and report["top3"] >= 0.99, report
+    assert report["abstention"] >= 0.95 and report["false_abstention"] <= 0.03, report
+
+
+def test_an_english_message_reaches_chinese_cases_by_meaning(semantic_matcher: Matcher, cases) -> None:
+    from knowledge import semantic as sem
+
+    vecs = semantic_matcher._cases.vectors
+    ids = [c.id for c in cases]
+    by_title = {c.id: c.title for c in cases}
+    got = ids[int(np.argmax(vecs @ sem.query_vector("A volunteer leaked residents' ID numbers and phone numbers")))]
+    assert "信息" in by_title[got], by_title[got]
