@@ -10,6 +10,8 @@ import aiosqlite
 
 from storage.db import Database
 from storage.migrations import available
+from storage.process_lock import DatabaseInUse, holder
+from storage.sqlite.storage import SqliteStorage
 
 
 class BackupError(Exception):
@@ -26,8 +28,12 @@ async def backup(db_path: Path, target: Path) -> int:
     return _version(target)
 
 
-async def restore(source: Path, db_path: Path) -> int:
-    """Replace the database with a backup, page by page; refuses anything that is not one of ours."""
+async def restore(source: Path, db_path: Path, audit_key_file: Path | None = None) -> int:
+    """Replace the database with a backup, page by page; refuses anything that is not one of ours,
+    and refuses while a bot serves the database (it would go on with stale state in memory)."""
+    pid = holder(db_path)
+    if pid is not None:
+        raise BackupError(str(DatabaseInUse(db_path, pid)))
     if not await asyncio.to_thread(source.is_file):
         raise BackupError(f"{source}: no such file")
     version = _version(source)
@@ -37,8 +43,12 @@ async def restore(source: Path, db_path: Path) -> int:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     async with aiosqlite.connect(str(source)) as src, aiosqlite.connect(str(db_path)) as dest:
         await src.backup(dest)
-    db = await Database.open(db_path)  # brings an older backup up to the current schema
-    await db.close()
+    # Brings an older backup up to the current schema; the restored log becomes the anchored one.
+    storage = await SqliteStorage.open(db_path, audit_key_file=audit_key_file)
+    try:
+        await storage.audit.reset_anchor()
+    finally:
+        await storage.close()
     return version
 
 

@@ -101,12 +101,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot import report_cli
+    from storage.audit_seal import AuditKeyError
+    from storage.errors import StorageUnavailable
+    from storage.process_lock import DatabaseInUse
 
     handler = {**_COMMANDS, **report_cli.COMMANDS}[args.command]
     try:
         return asyncio.run(handler(settings, args)) or 0
     except KeyboardInterrupt:
         return 130
+    except (DatabaseInUse, AuditKeyError, StorageUnavailable) as exc:
+        print(f"cadrebot: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -130,10 +136,10 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _with_services(settings: Settings, work: Callable[[Any], Coroutine[Any, Any, int]]) -> int:
+    from bot.storage_access import open_storage
     from bot.users import UserError, UserService
-    from storage.sqlite.storage import SqliteStorage
 
-    storage = await SqliteStorage.open(settings.db_path)
+    storage = await open_storage(settings)
     try:
         return await work(UserService(storage))
     except UserError as exc:
@@ -174,7 +180,7 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import Database
     from storage.migrations import current_version
 
-    db = await Database.open(settings.db_path, migrate=False)
+    db = await Database.open(settings.db_path, migrate=False, busy_budget_s=settings.db_busy_seconds)
     try:
         if args.action == "upgrade":
             applied = await db.migrate()
@@ -189,8 +195,8 @@ async def _kb(settings: Settings, args: argparse.Namespace) -> int:
     from bot import kb_admin
     from bot.kb_admin import KbAdmin, KbAdminError, KbStateError
     from bot.knowledge_service import KnowledgeService
+    from bot.storage_access import open_storage
     from knowledge.loader import dump_case_file
-    from storage.sqlite.storage import SqliteStorage
 
     max_bytes = settings.max_kb_file_mb * 1_000_000
     if args.action == "validate":
@@ -206,7 +212,7 @@ async def _kb(settings: Settings, args: argparse.Namespace) -> int:
         count = len(value.questions) if section == "selfcheck" else len(value)
         print(f"{args.file}: {section}, {count} entries, all valid")
         return 0
-    storage = await SqliteStorage.open(settings.db_path)
+    storage = await open_storage(settings)
     try:
         admin = KbAdmin(storage, KnowledgeService.bundled(), max_bytes)
         await admin.load_current()
@@ -326,7 +332,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
             version = await backup(settings.db_path, args.file)
             print(f"{args.file}: backup of {settings.db_path} (schema version {version})")
         else:
-            version = await restore(args.file, settings.db_path)
+            version = await restore(args.file, settings.db_path, audit_key_file=settings.audit_key_file)
             print(f"{settings.db_path}: restored from {args.file} (schema version {version})")
     except BackupError as exc:
         print(f"cadrebot: {exc}", file=sys.stderr)

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     decide_working_days: float = Field(default=15, gt=0, le=120)
     holidays_file: Path | None = None
     lookback_share: float = Field(default=0.1, gt=0, le=1)
+    # The audit chain's key lives outside the database (default: audit.key beside it).
+    audit_key_file: Path | None = None
+    # How long a write waits for another process's write lock before the user is asked to retry.
+    db_busy_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.config import Settings
 from bot.local_api import SentMessage
 from bot.local_chat import LocalChat
+from storage.process_lock import ServingLock
 
 HELP = (
     "console: type messages as a Telegram user would. N or !N presses button N; "
@@ -107,8 +108,11 @@ async def run_console(
     out: TextIO | None = None,
     demo: bool = False,
 ) -> None:
-    stdin = stdin or sys.stdin
-    out = out or sys.stdout
+    with ServingLock(settings.db_path):
+        await _chat(settings, user_id, stdin or sys.stdin, out or sys.stdout, demo)
+
+
+async def _chat(settings: Settings, user_id: int | None, stdin: TextIO, out: TextIO, demo: bool) -> None:
     chat = await LocalChat.start(settings)
     if demo:
         for telegram_id, role, unit, name in DEMO_USERS:

@@ -39,7 +39,11 @@ def add_parsers(sub: Any) -> None:
     digest.add_argument("--out", metavar="FILE.md", type=Path, help="write it to a file instead of stdout")
 
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
-    audit.add_parser("verify", help="check the audit log's hash chain; any edited or deleted entry is reported")
+    verify = audit.add_parser(
+        "verify", help="check the audit log's chain, signatures and signed anchor; any edited or deleted entry"
+    )
+    verify.add_argument("--expect-head", help="ID:HASH printed earlier by `audit head`, kept away from this machine")
+    audit.add_parser("head", help="print the newest entry's id and hash, to keep somewhere else")
 
 
 def _period(parser: argparse.ArgumentParser) -> None:
@@ -79,9 +83,9 @@ def _existing_db(settings: Any) -> Path:
 
 async def _open(settings: Any) -> Any:
     """The database; a missing file is a wrong setting here (reading must not create an empty one)."""
-    from storage.sqlite.storage import SqliteStorage
+    from bot.storage_access import open_storage
 
-    return await SqliteStorage.open(_existing_db(settings))
+    return await open_storage(settings, _existing_db(settings))
 
 
 def _calendar():
@@ -174,19 +178,34 @@ async def _digest(settings: Any, args: argparse.Namespace) -> int:
 
 
 async def _audit(settings: Any, args: argparse.Namespace) -> int:
-    from bot.audit import verify_chain
+    from bot.audit import AuditProblem, verify_chain
+    from storage.audit_seal import AuditKeyError
 
-    if args.action != "verify":
+    if args.action not in ("verify", "head"):
         return _fail(f"unknown audit action {args.action!r}")
+    expected: tuple[int, str] | None = None
+    if getattr(args, "expect_head", None):
+        entry_id, _, digest = str(args.expect_head).partition(":")
+        if not entry_id.isdigit() or len(digest) != 64:
+            return _fail("--expect-head: expected ID:HASH as printed by `cadrebot audit head`")
+        expected = (int(entry_id), digest.lower())
     try:
         storage = await _open(settings)
-    except ReportArgError as exc:
+    except (ReportArgError, AuditKeyError) as exc:
         return _fail(str(exc))
     try:
         entries = await storage.audit.all()
-        problems = verify_chain(entries)
+        if args.action == "head":
+            newest = entries[-1] if entries else None
+            print(f"{newest.id}:{newest.hash}" if newest else "0:" + "0" * 64)
+            return 0
+        problems = verify_chain(entries, seal=storage.audit.seal)
+        if expected is not None:
+            match = next((e for e in entries if e.id == expected[0]), None)
+            if match is None or match.hash != expected[1]:
+                problems.append(AuditProblem(expected[0], "head_mismatch", "differs from the head given"))
         if not problems:
-            print(f"audit chain OK: {len(entries)} entries")
+            print(f"audit chain OK: {len(entries)} entries, signatures and anchor verified")
             return 0
         for problem in problems:
             print(f"audit chain broken: {problem}")

@@ -16,6 +16,7 @@ from bot.kb_admin import KbAdmin
 from bot.knowledge_service import KnowledgeService
 from bot.notifier import Notifier
 from bot.rate_limit import RateLimiter
+from bot.storage_access import open_storage
 from bot.users import UserService
 from storage.sqlite.storage import SqliteStorage
 
@@ -41,7 +42,7 @@ class Services:
     async def open(
         cls, settings: Settings, knowledge: KnowledgeService | None = None, clock: Clock | None = None
     ) -> Services:
-        storage = await SqliteStorage.open(settings.db_path)
+        storage = await open_storage(settings)
         users = UserService(storage)
         await users.ensure_admins(settings.admin_ids)
         knowledge = knowledge or KnowledgeService.bundled()

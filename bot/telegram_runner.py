@@ -19,6 +19,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from bot.app import build_application
 from bot.config import Settings
 from bot.services import Services
+from storage.process_lock import ServingLock
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ def webhook_secret(token: str | None) -> str:
 
 
 async def run_telegram(settings: Settings, webhook_url: str | None = None, listen: str = "127.0.0.1:8443") -> None:
+    with ServingLock(settings.db_path):
+        await _serve(settings, webhook_url, listen)
+
+
+async def _serve(settings: Settings, webhook_url: str | None, listen: str) -> None:
     services = await Services.open(settings)
     application = build_application(services, request=RetryingRequest(), rate_limit_outgoing=True)
     ledger = UpdateLedger(services.storage.ptb)

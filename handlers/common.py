@@ -25,6 +25,7 @@ from handlers.access import locale, t
 from handlers.callback_data import Callback, cb, pattern
 from handlers.context import Ctx
 from handlers.reply import answer_query, edit_or_reply, keyboard, reply
+from storage.errors import StorageProblem, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +167,33 @@ async def on_error(update: object, context: Ctx) -> None:
         # saved before replying, and the reply may even have arrived: an apology would only confuse.
         log.warning("reply not confirmed by Telegram: %s", error)
         return
+    if isinstance(error, StorageUnavailable):
+        # Rolled back whole; the log line names the cause (db.py), the user gets back what they sent.
+        log.warning("update not saved: %s", error)
+        if isinstance(update, Update) and update.effective_chat:
+            await _storage_refusal(update, context, error)
+        return
     log.error("unhandled error: %s", "".join(traceback.format_exception(error)).strip())
     if isinstance(update, Update) and update.effective_chat:
         try:
             await reply(update, context, await t(update, context, "common.error"))
         except Exception:  # the error handler must never raise
             log.exception("could not tell the user about an error")
+
+
+async def _storage_refusal(update: Update, context: Ctx, error: StorageUnavailable) -> None:
+    key = "common.storage_busy" if error.problem is StorageProblem.BUSY else "common.storage_unavailable"
+    parts = [await t(update, context, key)]
+    message = update.effective_message
+    typed = (message.text or message.caption or "") if message and not update.callback_query else ""
+    if typed.strip() and not typed.startswith("/"):
+        parts.append(await t(update, context, "common.your_text", text=typed[:1000]))
+    try:
+        if update.callback_query:
+            await answer_query(update)
+        await reply(update, context, "\n\n".join(parts))
+    except Exception:  # the error handler must never raise
+        log.exception("could not tell the user that the database refused a write")
 
 
 def register(app: Application) -> None:

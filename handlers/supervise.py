@@ -386,7 +386,9 @@ async def clear_name(update: Update, context: Ctx) -> int:
         return ConversationHandler.END
     args = context.args or []
     cadre_id = as_id(args[0]) if len(args) == 1 else None
-    if cadre_id is None or await context.services.users.get(cadre_id) is None:
+    # Registered or not, in this unit or another: the same prompt, so /clear cannot be used to probe
+    # which ids are registered. The service refuses an id out of reach once the note is written.
+    if cadre_id is None:
         await reply(update, context, await t(update, context, "sv.clear_usage"))
         return ConversationHandler.END
     end_others(context.application, update, "supervise")

@@ -59,6 +59,7 @@ class AuditEntry(_Record):
     payload: str
     prev_hash: str
     hash: str
+    mac: str | None = None
 
 
 class KbVersion(_Record):

@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -313,6 +314,9 @@ async def test_backup_while_the_bot_writes_then_restore(
     await asyncio.to_thread(bot.cli, "backup", str(copy))
     await writer
     restored = tmp_path / "restored" / "bot.sqlite3"
+    # A backup never holds the audit key: a deployment moved elsewhere takes its key along.
+    restored.parent.mkdir()
+    shutil.copy(bot.db_path.parent / "audit.key", restored.parent / "audit.key")
     result = bot.cli("restore", str(copy), db_path=restored)
     assert "restored" in result.stdout
     with sqlite3.connect(f"file:{restored}?mode=ro", uri=True) as conn:

@@ -449,7 +449,7 @@ async def test_cli_audit_verify(scenario: Scenario, capsys) -> None:
     count = len(await scenario.world.storage.audit.all())
     assert count > 20
     assert await _run(settings, "audit", "verify") == 0
-    assert capsys.readouterr().out.strip() == f"audit chain OK: {count} entries"
+    assert capsys.readouterr().out.strip() == f"audit chain OK: {count} entries, signatures and anchor verified"
 
     await db.execute("DROP TRIGGER audit_no_update")
     await db.execute('UPDATE audit_log SET payload = \'{"outcome": "tolerated"}\' WHERE id = 7')
@@ -501,7 +501,7 @@ def test_main_for_tests_on_a_fresh_database(tmp_path: Path, capsys) -> None:
 
     asyncio.run(create())
     assert main_for_tests(["audit", "verify"], _settings(path)) == 0
-    assert capsys.readouterr().out.strip() == "audit chain OK: 1 entries"
+    assert capsys.readouterr().out.strip() == "audit chain OK: 1 entries, signatures and anchor verified"
     assert main_for_tests(["report", "--chart", str(tmp_path / "c.png")], _settings(path, "zh")) == 0
     out = capsys.readouterr().out
     assert "所选范围内没有数据。" in out and json.loads(out.strip().splitlines()[-1])["total"]["decided"] == 0

@@ -222,3 +222,18 @@ async def test_stats_export_and_chart_for_own_units_only(chat: LocalChat) -> Non
     assert ref not in [c.value for row in book.worksheets[0].iter_rows() for c in row]
     assert "没有使用这项功能的权限" in texts(await chat.send(CADRE, "/stats"))
     assert "export.xlsx" in [e.action for e in await chat.services.storage.audit.all()]
+
+
+async def test_clear_does_not_tell_which_ids_are_registered(chat: LocalChat) -> None:
+    await _filed(chat)
+    unknown = 987654321
+    registered_here = texts(await chat.send(FOREIGN, f"/clear {CADRE}")).replace(str(CADRE), "ID")
+    await chat.send(FOREIGN, "/cancel")
+    nobody = texts(await chat.send(FOREIGN, f"/clear {unknown}")).replace(str(unknown), "ID")
+    assert registered_here == nobody and "澄清说明" in nobody
+    # Both end the same way once the note is written, and nothing is recorded.
+    refused_unknown = texts(await chat.send(FOREIGN, "经核查，举报不属实，特此澄清。"), FOREIGN)
+    await chat.send(FOREIGN, f"/clear {CADRE}")
+    refused_registered = texts(await chat.send(FOREIGN, "经核查，举报不属实，特此澄清。"), FOREIGN)
+    assert refused_unknown == refused_registered and "没有找到" in refused_unknown
+    assert await chat.services.storage.db.fetchall("SELECT cadre_id FROM clearing_notes") == []
