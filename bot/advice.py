@@ -26,7 +26,7 @@ TOPIC_ENOUGH = 0.2
 # A question whose answer is not found shows confident cases only if it also reads partly as a story.
 SITUATION_SHARE = 0.3
 # An off-topic guess weaker than this gives way to a confident answer both signals agree on.
-OFFTOPIC_SURE = 0.75
+OFFTOPIC_SURE = 0.6
 
 _NONE = MatchResult(hits=(), confident=False, ambiguous=False)
 
@@ -55,10 +55,11 @@ def advise(snapshot: Snapshot, text: str, force: Mode | None = None) -> Advice:
     if label == "writing":
         return Advice("writing", _NONE, "ask", label)
     if label == "offtopic":
-        if guess.p < OFFTOPIC_SURE and _prob(guess, "question") > 0.15:
-            result = answer(model, matcher, text, sure_question=False)
-            if result.confident and result.hits[0].confidence >= TOPIC_SURE:
-                return Advice("answer", result, "ask", label)
+        # a weak off-topic guess gives way only where both answer signals name the same entry
+        if guess.p < OFFTOPIC_SURE and _prob(guess, "question") > 0.2:
+            lexical, topic = matcher.answer(text), model.topic(text)
+            if lexical.confident and topic and topic.p >= TOPIC_SURE and topic.label == lexical.hits[0].id:
+                return Advice("answer", lexical, "ask", label)
         return Advice("offtopic", _NONE, "ask", label)
     if label == "question":
         result = answer(model, matcher, text, sure_question=True)
