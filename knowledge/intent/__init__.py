@@ -163,16 +163,30 @@ def _train_file() -> dict:
     return yaml.safe_load(TRAIN_FILE.read_text(encoding="utf-8"))
 
 
+def _expand(spec: dict) -> list[str]:
+    out = [str(text) for text in spec.get("examples", []) or []]
+    for frame in spec.get("frames", []) or []:
+        out += [frame.replace("{x}", str(filler)) for filler in spec.get("fillers", []) or []]
+    return out
+
+
 def train_examples() -> list[tuple[str, str]]:
-    """(text, intent) from ``train.yaml`` alone: plain examples, then every frame x filler."""
+    """(text, intent) from ``train.yaml`` alone: plain examples, then every frame x filler.
+
+    The topic phrasings (``topics:``) are questions too.
+    """
     out: list[tuple[str, str]] = []
     for intent, spec in _train_file().items():
-        for text in spec.get("examples", []) or []:
-            out.append((str(text), intent))
-        for frame in spec.get("frames", []) or []:
-            for filler in spec.get("fillers", []) or []:
-                out.append((frame.replace("{x}", str(filler)), intent))
+        if intent == "topics":
+            out += [(text, "question") for topic in spec.values() for text in _expand(topic)]
+        else:
+            out += [(text, intent) for text in _expand(spec)]
     return out
+
+
+def topic_phrasings() -> dict[str, list[str]]:
+    """FAQ id -> the extra phrasings of ``train.yaml`` for that entry."""
+    return {fid: _expand(spec) for fid, spec in (_train_file().get("topics") or {}).items()}
 
 
 def build_examples(faq: Iterable, cases: Iterable) -> list[tuple[str, str]]:
@@ -200,9 +214,11 @@ def _domain_texts(faq: Iterable, articles: Iterable) -> list[str]:
 
 
 def topic_examples(faq: Iterable) -> list[tuple[str, str]]:
+    extra = topic_phrasings()
     out = []
     for entry in faq:
         out += [(q, entry.id) for q in (entry.question, *entry.alternatives) if q]
+        out += [(q, entry.id) for q in extra.get(entry.id, [])]
         out += [(k, entry.id) for k in entry.keywords if len(k) >= 2]
     return out
 
