@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.i18n import split_message
+from storage.errors import StorageUnavailable
 from storage.sqlite.storage import SqliteStorage
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ class Notifier:
     ) -> bool:
         encoded = json.dumps(markup.to_dict(), ensure_ascii=False) if markup else None
         queued = await self.storage.outbox.enqueue(chat_id, text, encoded, dedup_key)
-        self._wake.set()
+        # Enqueued inside a state change: deliverable once that commits, and never if it rolls back.
+        self.storage.db.after_commit(self._wake.set)
         return queued
 
     def start(self, bot: Bot) -> None:
@@ -78,12 +80,22 @@ class Notifier:
         delivered = 0
         tried: set[int] = set()
         async with self._deliver_lock:
-            while pending := [m for m in await self.storage.outbox.pending() if m.id not in tried]:
+            while pending := [m for m in await self._committed_pending() if m.id not in tried]:
                 for message in pending:
                     tried.add(message.id)
                     if await self._deliver(message.id, message.chat_id, message.text, message.markup, message.attempts):
                         delivered += 1
         return delivered
+
+    async def _committed_pending(self) -> list:
+        # Every task shares one connection, so a plain read could see the rows of a state change
+        # still in flight in another task, and send a notification for something later rolled back.
+        # Under the write lock, every other transaction has committed or rolled back.
+        try:
+            async with self.storage.transaction():
+                return await self.storage.outbox.pending()
+        except StorageUnavailable:
+            return []  # the rows stay pending: the worker's next round, or the next drain, takes them
 
     async def _deliver(self, message_id: int, chat_id: int, text: str, markup: str | None, attempts: int) -> bool:
         assert self.bot is not None

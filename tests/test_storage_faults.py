@@ -192,3 +192,28 @@ async def test_a_full_or_read_only_database_through_the_bot(
     await db.conn.execute(mend_it)
     assert "第 2/" in texts(await chat.send(CADRE, long_answer))
     assert await verify_storage(chat.services.storage) == []
+
+
+async def test_a_notification_of_a_rolled_back_change_is_never_sent(chat: LocalChat) -> None:
+    """The notifier shares the connection: it must not read another task's uncommitted outbox rows."""
+    services = chat.services
+    sent_before = len(chat.api.log)
+    entered, leave = asyncio.Event(), asyncio.Event()
+
+    async def change_that_fails() -> None:
+        async with services.storage.transaction():
+            await services.notifier.enqueue(CADRE, "this change is rolled back")
+            entered.set()
+            await leave.wait()
+            raise RuntimeError("second half failed")
+
+    task = asyncio.create_task(change_that_fails())
+    await entered.wait()
+    drain = asyncio.create_task(services.notifier.drain())
+    await asyncio.sleep(0.2)
+    leave.set()
+    with pytest.raises(RuntimeError):
+        await task
+    await drain
+    await chat.settle()
+    assert all("rolled back" not in m.plain for m in chat.api.log[sent_before:])
