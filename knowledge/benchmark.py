@@ -91,15 +91,37 @@ def run_bench(
 ) -> dict:
     """Build time, p50/p95 latency and peak memory of the matcher at ``n_cases`` cases, and the
     latency of a naive rapidfuzz full scan over the same cases (on ``baseline_queries``)."""
+    import os
+    import tempfile
+
     from rapidfuzz import fuzz, process
 
     cases = synthetic_cases(n_cases, source_cases, seed)
     qs = synthetic_queries(cases, queries, seed)
     gc.collect()
-    Matcher.build(source_cases[:1])  # warm up lazy resources (jieba, OpenCC, lexicon)
-    t0 = time.perf_counter()
-    matcher = Matcher.build(cases)
-    build_s = time.perf_counter() - t0
+    Matcher.build(source_cases[:1])  # warm up lazy resources (jieba, OpenCC, lexicon, model)
+    # with the semantic signal on, the first build computes every case vector (into a fresh
+    # cache), the second reads them back from it
+    cache_dir = tempfile.TemporaryDirectory(prefix="cadrebot-vectors-")
+    old_cache = os.environ.get("CADREBOT_VECTOR_CACHE")
+    os.environ["CADREBOT_VECTOR_CACHE"] = cache_dir.name
+    try:
+        t0 = time.perf_counter()
+        matcher = Matcher.build(cases)
+        build_s = time.perf_counter() - t0
+        semantic = matcher._cases.vectors is not None
+        build_cached_s = None
+        if semantic:
+            del matcher
+            gc.collect()
+            t0 = time.perf_counter()
+            matcher = Matcher.build(cases)
+            build_cached_s = time.perf_counter() - t0
+    finally:
+        if old_cache is None:
+            os.environ.pop("CADREBOT_VECTOR_CACHE", None)
+        else:
+            os.environ["CADREBOT_VECTOR_CACHE"] = old_cache
 
     by_id = {c.id: c for c in cases}
     lat: list[float] = []
@@ -113,6 +135,8 @@ def run_bench(
         lat.append((time.perf_counter() - t) * 1000.0)
         # many synthetic cases share each sentence: a hit is right if it contains the fragment
         found += any(fragment in by_id[h.id].title or fragment in by_id[h.id].background for h in res.hits)
+
+    answer = _answer_path(cases, matcher, [q for q, _f in qs])
 
     texts = ["\n".join([c.title, " ".join(c.keywords), c.background, c.error_elements]) for c in cases]
     base_lat: list[float] = []
@@ -141,7 +165,10 @@ def run_bench(
     bp95 = percentile(base_lat, 95)
     return {
         "cases": n_cases,
+        "semantic": semantic,
         "build_s": round(build_s, 3),
+        "build_cached_s": None if build_cached_s is None else round(build_cached_s, 3),
+        **answer,
         "p50_ms": round(percentile(lat, 50), 3),
         "p95_ms": round(p95, 3),
         "peak_mb": None if peak_mb is None else round(peak_mb, 1),
@@ -155,6 +182,32 @@ def run_bench(
         "queries": len(qs),
         "baseline_queries": len(base_lat),
         "fragment_in_top3": round(found / len(qs), 3) if qs else None,
+    }
+
+
+def _answer_path(cases: Sequence[GuidingCase], matcher: Matcher, texts: Sequence[str]) -> dict:
+    """p50/p95 of the chat's whole answer path (intent, then the retrieval it calls for:
+    ``bot.advice.advise``) over the same knowledge base; empty when the bot is not importable."""
+    try:
+        from bot.advice import advise
+        from bot.knowledge_service import Snapshot
+        from knowledge.loader import load_bundled
+    except ImportError:  # pragma: no cover - the knowledge package used on its own
+        return {}
+    kb = load_bundled().model_copy(update={"cases": list(cases)})
+    snap = Snapshot(1, kb, matcher)
+    t0 = time.perf_counter()
+    advise(snap, "你好")  # the intent model is built (once per knowledge base) here
+    intent_build_s = time.perf_counter() - t0
+    lat: list[float] = []
+    for t in texts:
+        a = time.perf_counter()
+        advise(snap, t)
+        lat.append((time.perf_counter() - a) * 1000.0)
+    return {
+        "intent_build_s": round(intent_build_s, 3),
+        "answer_p50_ms": round(percentile(lat, 50), 3),
+        "answer_p95_ms": round(percentile(lat, 95), 3),
     }
 
 
