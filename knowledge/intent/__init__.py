@@ -70,61 +70,25 @@ def prepare(text: str) -> tuple[str, str]:
     return compact, " ".join(tokens)
 
 
-class Vocabulary:
-    """The words the knowledge base's FAQ and articles use (and their fuzzy pinyin).
-
-    A message's content words that the mechanism never uses (低保, 核酸, 入党 ...) are what
-    tells a neighbouring service's question from ours when the question frame is the same
-    (要什么材料, 多久, 找谁): each becomes an ``_oov_`` feature, each known one ``_dom_``.
-    A homophone slip of a known word (澄请, 抱备) counts as known through its pinyin.
-    """
-
-    def __init__(self, texts: Iterable[str]) -> None:
-        self.words: set[str] = set()
-        for text in texts:
-            self.words.update(w for w in nz.words(nz.normalize(text)) if len(w) >= 2)
-        self.keys = {nz.pinyin_key(w) for w in self.words}
-
-    def tokens(self, text: str) -> list[str]:
-        out = []
-        for w in nz.words(nz.normalize(text)):
-            if len(w) < 2 or not all(nz.is_cjk(c) for c in w):
-                continue
-            known = w in self.words or nz.pinyin_key(w) in self.keys
-            out.append("_dom_" if known else "_oov_")
-        return out[:6]
-
-
 class _Features:
-    """Character n-grams of the text + pinyin n-grams (+ hand and vocabulary features), one matrix."""
+    """Character n-grams of the text + pinyin n-grams (+ hand features), one sparse matrix."""
 
-    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
-        self.vocabulary = vocabulary
+    def __init__(self) -> None:
         self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
         self.pinyin = TfidfVectorizer(
             analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True, lowercase=False
         )
 
-    def _prepare(self, texts: Sequence[str]) -> tuple[list[str], list[str]]:
-        chars, pinyin = [], []
-        for text in texts:
-            compact, line = prepare(text)
-            if self.vocabulary is not None:
-                line = " ".join([line, *self.vocabulary.tokens(text)])
-            chars.append(compact or "_")
-            pinyin.append(line)
-        return chars, pinyin
-
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        chars, pinyin = self._prepare(texts)
-        a = self.chars.fit_transform(chars)
-        b = self.pinyin.fit_transform(pinyin)
+        prepared = [prepare(t) for t in texts]
+        a = self.chars.fit_transform([p[0] or "_" for p in prepared])
+        b = self.pinyin.fit_transform([p[1] for p in prepared])
         return sparse.hstack([a, 0.7 * b], format="csr")
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        chars, pinyin = self._prepare(texts)
-        a = self.chars.transform(chars)
-        b = self.pinyin.transform(pinyin)
+        prepared = [prepare(t) for t in texts]
+        a = self.chars.transform([p[0] or "_" for p in prepared])
+        b = self.pinyin.transform([p[1] for p in prepared])
         return sparse.hstack([a, 0.7 * b], format="csr")
 
 
@@ -136,10 +100,8 @@ class Guess:
 
 
 class _Classifier:
-    def __init__(
-        self, texts: Sequence[str], labels: Sequence[str], c: float, vocabulary: Vocabulary | None = None
-    ) -> None:
-        self.features = _Features(vocabulary)
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], c: float) -> None:
+        self.features = _Features()
         x = self.features.fit_transform(texts)
         self.model = LogisticRegression(C=c, solver="newton-cg", max_iter=500, class_weight="balanced")
         # one BLAS thread: with a thread per core the small fit runs ten times slower, and it
@@ -204,15 +166,6 @@ def build_examples(faq: Iterable, cases: Iterable) -> list[tuple[str, str]]:
     return out
 
 
-def _domain_texts(faq: Iterable, articles: Iterable) -> list[str]:
-    out: list[str] = []
-    for entry in faq:
-        out += [entry.question, *entry.alternatives, entry.answer, *entry.keywords]
-    for article in articles:
-        out += [article.title, article.summary, article.body]
-    return out
-
-
 def topic_examples(faq: Iterable) -> list[tuple[str, str]]:
     extra = topic_phrasings()
     out = []
@@ -234,10 +187,9 @@ class IntentModel:
         self._topic = topic
 
     @classmethod
-    def build(cls, faq: Sequence = (), cases: Sequence = (), articles: Sequence = ()) -> IntentModel:
+    def build(cls, faq: Sequence = (), cases: Sequence = ()) -> IntentModel:
         examples = build_examples(faq, cases)
-        vocabulary = Vocabulary(_domain_texts(faq, articles))
-        intent = _Classifier([t for t, _ in examples], [lab for _, lab in examples], c=8.0, vocabulary=vocabulary)
+        intent = _Classifier([t for t, _ in examples], [lab for _, lab in examples], c=8.0)
         topics = topic_examples(faq)
         topic = None
         if len({lab for _, lab in topics}) >= 2:
@@ -282,7 +234,7 @@ def model_for(kb) -> IntentModel:
     with _LOCK:
         model = _CACHE.get(key)
     if model is None:
-        model = IntentModel.build(kb.faq, kb.cases, kb.articles)
+        model = IntentModel.build(kb.faq, kb.cases)
     with _LOCK:
         _CACHE[key] = model
         _CACHE.move_to_end(key)
