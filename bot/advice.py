@@ -25,6 +25,8 @@ TOPIC_SURE = 0.45
 TOPIC_ENOUGH = 0.2
 # A question whose answer is not found shows confident cases only if it also reads partly as a story.
 SITUATION_SHARE = 0.3
+# ... and one this sure answers a bare question frame the intent model finds ambiguous.
+TOPIC_CERTAIN = 0.85
 # An off-topic guess weaker than this gives way to a confident answer both signals agree on.
 OFFTOPIC_SURE = 0.6
 
@@ -55,11 +57,14 @@ def advise(snapshot: Snapshot, text: str, force: Mode | None = None) -> Advice:
     if label == "writing":
         return Advice("writing", _NONE, "ask", label)
     if label == "offtopic":
-        # a weak off-topic guess gives way only where both answer signals name the same entry
+        # a weak off-topic guess gives way where both answer signals name the same entry, or
+        # where the topic classifier is all but certain
         if guess.p < OFFTOPIC_SURE and _prob(guess, "question") > 0.2:
             lexical, topic = matcher.answer(text), model.topic(text)
-            if lexical.confident and topic and topic.p >= TOPIC_SURE and topic.label == lexical.hits[0].id:
+            if topic and topic.p >= TOPIC_SURE and lexical.confident and topic.label == lexical.hits[0].id:
                 return Advice("answer", lexical, "ask", label)
+            if topic and topic.p >= TOPIC_CERTAIN:  # a bare question frame: "要什么材料"
+                return Advice("answer", _topic_result(topic), "ask", label)
         return Advice("offtopic", _NONE, "ask", label)
     if label == "question":
         result = answer(model, matcher, text, sure_question=True)
