@@ -110,6 +110,12 @@ NO_ACT_SHIFT = 0.6
 # ... and one that states no act, narrates no event and asks for information (how much,
 # which, how long, does it spread...) is a question about crisis things, not a situation
 INFO_SHIFT = 3.0
+# A short or reworded message whose act the best case shares, and which that case explains far
+# better than any other (logit margin above MARGIN_REF), is a match: MARGIN_SLOPE logits per
+# unit of margin above MARGIN_REF, at most MARGIN_CAP (query-level: the order stands).
+MARGIN_REF = 3.0
+MARGIN_SLOPE = 0.5
+MARGIN_CAP = 3.0
 # a case demoted by the conduct rule (a tolerated look-alike for a grave act, a grave
 # not-tolerated case for an honest slip) is ranked after every other case and kept under the
 # threshold by this many logits
@@ -341,7 +347,7 @@ _WRITING_TASK = re.compile(r"(?:怎么|如何|咋|怎样)写|帮(?:我|忙)写|�
 # information-question wording: amounts, choices, durations, standards, yes/no about things
 _INFO_QUESTION = re.compile(
     r"多少|多大|多深|多高|多长|多久|几[天次个岁针度吨种家年月号点]|怎么算|怎么弄|怎么样|怎么回事|标准|是什么|是啥|啥是|"
-    r"什么样|什么时候|何时|哪个|哪家|哪里|哪儿|哪些|哪种|一般|有没有|会不会|能不能|是不是|可不可以|吗$|么$|呢$"
+    r"什么样|什么时候|啥时候|何时|几时|哪天|哪个|哪家|哪里|哪儿|哪些|哪种|一般|有没有|会不会|能不能|是不是|可不可以|吗$|么$|呢$"
 )
 # 漏 of 泄漏 is a hazard (a leak), not an omission
 _LAPSE_CUES = re.compile(r"[没未不无错假虚擅私乱偷瞒]|(?<!泄)漏|强行|硬")
@@ -1069,6 +1075,8 @@ class Matcher:
             shift -= NO_ACT_SHIFT
             if _INFO_QUESTION.search(q.norm) and not _EVENT_CUES.search(_STATE_LE.sub(" ", q.norm)):
                 shift -= INFO_SHIFT
+        if situation and q.acts and len(logit):
+            shift += self._margin_shift(q, index, top, logit, demoted)
         logit = np.clip(logit + shift, -30.0, 30.0)
         if demoted.any():
             cap = -math.log(1.0 / CONF_THRESHOLD - 1.0) - DEMOTED_MARGIN
@@ -1083,6 +1091,20 @@ class Matcher:
             "confidence": conf,
             "demoted": demoted,
         }
+
+    @staticmethod
+    def _margin_shift(q: _Query, index: _Index, top: np.ndarray, logit: np.ndarray, demoted: np.ndarray) -> float:
+        """Query-level lift for a best case that shares the message's act and stands far above
+        every other shortlisted case (see MARGIN_REF)."""
+        live = np.flatnonzero(~demoted)
+        if not len(live):
+            return 0.0
+        b = int(live[np.argmax(logit[live])])
+        if not (q.acts & index.acts[int(top[b])]):
+            return 0.0
+        others = np.delete(logit, b)
+        gap = float(logit[b] - others.max()) if len(others) else MARGIN_REF + MARGIN_CAP / MARGIN_SLOPE
+        return MARGIN_SLOPE * min(max(gap - MARGIN_REF, 0.0), MARGIN_CAP / MARGIN_SLOPE)
 
     @staticmethod
     def _conduct(q: _Query, index: _Index, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

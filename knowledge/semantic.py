@@ -90,13 +90,16 @@ def _load_cache(path: Path) -> dict[bytes, np.ndarray]:
             keys, vecs = z["keys"], z["vecs"]
     except Exception:
         return {}
-    return {bytes(k): v for k, v in zip(keys, vecs, strict=True)}
+    if keys.ndim != 2 or keys.shape[1] != 16 or len(keys) != len(vecs):
+        return {}
+    return {k.tobytes(): v for k, v in zip(keys, vecs, strict=True)}
 
 
 def _save_cache(path: Path, cache: dict[bytes, np.ndarray]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        keys = np.frombuffer(b"".join(cache), dtype="S16") if cache else np.zeros(0, "S16")
+        # digests as rows of 16 bytes (a bytes dtype would drop trailing zero bytes)
+        keys = np.frombuffer(b"".join(cache), dtype=np.uint8).reshape(-1, 16)
         vecs = np.stack(list(cache.values())).astype(np.float16) if cache else np.zeros((0, DIM), np.float16)
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
         np.savez(tmp, keys=keys, vecs=vecs)

@@ -405,3 +405,11 @@ def test_an_english_message_reaches_chinese_cases_by_meaning(semantic_matcher: M
     by_title = {c.id: c.title for c in cases}
     got = ids[int(np.argmax(vecs @ sem.query_vector("A volunteer leaked residents' ID numbers and phone numbers")))]
     assert "信息" in by_title[got], by_title[got]
+
+
+def test_dev_short_queries_guard() -> None:
+    # very short phone-typed situations (a dev set): the level reached, kept from falling
+    report = run_eval(DATA / "dev_extra_cases.json", DATA / "dev_extra_short_queries.jsonl")
+    assert report["top1"] >= 0.85 and report["top3"] >= 0.95, report
+    assert report["abstention"] >= 0.95, report
+    assert report["false_abstention"] <= 0.2, report
