@@ -23,6 +23,8 @@ Kind = Literal["answer", "cases", "nothing", "greeting", "writing", "offtopic"]
 TOPIC_SURE = 0.45
 # ... and, when the message is clearly a question, one this sure still beats "not found".
 TOPIC_ENOUGH = 0.2
+# ... "clearly a question" meaning an intent probability at least this.
+QUESTION_SURE = 0.7
 # A question whose answer is not found shows confident cases only if it also reads partly as a story.
 SITUATION_SHARE = 0.3
 # ... and one this sure answers a bare question frame the intent model finds ambiguous.
@@ -67,7 +69,9 @@ def advise(snapshot: Snapshot, text: str, force: Mode | None = None) -> Advice:
                 return Advice("answer", _topic_result(topic), "ask", label)
         return Advice("offtopic", _NONE, "ask", label)
     if label == "question":
-        result = answer(model, matcher, text, sure_question=True)
+        # a fair topic guess answers only a message that is clearly a question: weak on both
+        # counts ("你喜欢看电影吗" at 0.5 question, 0.24 topic) is "not found", not a policy answer
+        result = answer(model, matcher, text, sure_question=guess.p >= QUESTION_SURE)
         if result.confident:
             return Advice("answer", result, "ask", label)
         if _prob(guess, "situation") >= SITUATION_SHARE:
