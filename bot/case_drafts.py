@@ -1,4 +1,4 @@
-"""A decided tolerance request becomes a draft guiding case: fields pre-filled, names removed.
+"""A decided tolerance request becomes a draft guiding case: fields pre-filled, personal data removed.
 
 The draft is staged like any knowledge-base change, so an admin reviews the diff (and can edit
 fields with /kb edit once it is published) before cadres ever see it.
@@ -10,32 +10,27 @@ import re
 
 import jieba.analyse
 
+from bot.anonymise import PLACEHOLDER, anonymise
 from knowledge.matcher import Matcher
 from knowledge.models import GuidingCase
 from storage.records_filings import Filing
 
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 _NUMBER_WORD = re.compile(r"[\d零一二三四五六七八九十百千万两]")
 
 
-def anonymise(text: str, names: list[str]) -> str:
-    text = _PHONE.sub("【电话】", text)
-    text = _ID_NUMBER.sub("【证件号】", text)
-    for name in sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True):
-        text = text.replace(name, f"{name[0]}某")
-    return text
-
-
 def keywords(text: str, matcher: Matcher, fallback: list[str]) -> list[str]:
-    """Terms other cases already use for this kind of situation first, then the text's own."""
+    """Terms other cases already use for this kind of situation first, then the text's own.
+
+    ``text`` is anonymised: its placeholders (〔电话〕) and pseudonyms (王某) are never keywords.
+    """
+    text = PLACEHOLDER.sub("，", text)
     found: list[str] = []
     for hit in matcher.related_cases(text, k=5).hits:
         for word in hit.why:
-            if word in text and word not in found:
+            if word in text and "某" not in word and word not in found:
                 found.append(word)
     for word in jieba.analyse.extract_tags(text, topK=12):
-        if len(word) >= 2 and not _NUMBER_WORD.search(word) and word not in found:
+        if len(word) >= 2 and not _NUMBER_WORD.search(word) and "某" not in word and word not in found:
             found.append(word)
     # A case needs at least three keywords; the admin reviews the draft before publishing it.
     return [*found, *(w for w in fallback if w not in found)][:6] if len(found) < 3 else found[:6]

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     decide_working_days: float = Field(default=15, gt=0, le=120)
     holidays_file: Path | None = None
     lookback_share: float = Field(default=0.1, gt=0, le=1)
+    # The public digest names a unit only with at least this many decisions in the period.
+    digest_min_unit_decisions: int = Field(default=3, ge=1, le=1000)
     # The audit chain's key lives outside the database (default: audit.key beside it).
     audit_key_file: Path | None = None
     # How long a write waits for another process's write lock before the user is asked to retry.

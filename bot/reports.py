@@ -42,6 +42,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bot.anonymise import anonymise
 from bot.filing import states
 from bot.filing.workdays import DAY, WorkCalendar, iso, parse_iso
 from storage.records_filings import Deadline, Filing
@@ -51,11 +52,11 @@ __all__ = [
     "ExportRows",
     "Stats",
     "UnitStats",
-    "anonymise",
     "compute_stats",
     "decisions_chart",
     "digest",
     "export_rows",
+    "public_text",
     "stats_text",
     "weekly_counts",
     "write_csv",
@@ -656,26 +657,16 @@ def decisions_chart(source: Stats | ExportRows | Iterable[Mapping[str, Any]], pa
 
 # ---- the public digest -----------------------------------------------------------------------------
 
-HIDDEN = "〔已隐去〕"
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_LONG_NUMBER = re.compile(r"(?<!\d)\d{7,}(?!\d)")  # Telegram ids, account and card numbers
+OTHER_UNITS = "其他单位"  # units with too few decisions in the period to be named
 _MARKDOWN = re.compile(r"([\\`*_\[\]{}<>#|~])")
 
 
-def anonymise(text: str, names: Iterable[str] = (), *, limit: int | None = None) -> str:
-    """One line with names, phone and ID numbers, e-mail addresses and long numbers hidden.
+def public_text(text: str, names: Iterable[str] = (), *, limit: int | None = None) -> str:
+    """Free text for the digest: anonymised (``bot.anonymise``), on one line, shortened, Markdown-safe.
 
-    ``names`` (display names of users) are replaced wherever they occur; names shorter than two
-    characters are ignored (a single character would blank ordinary words).
+    It is shortened only after anonymising, so a cut can never leave half a phone number readable.
     """
-    out = " ".join(str(text).split())
-    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
-        out = re.sub(re.escape(name) + "(?:同志)?", "某同志", out)
-    for pattern in (_EMAIL, _MOBILE, _ID_NUMBER, _LANDLINE, _LONG_NUMBER):
-        out = pattern.sub(HIDDEN, out)
+    out = " ".join(anonymise(text, names).split())
     if limit is not None and len(out) > limit:
         out = out[: limit - 1].rstrip() + "…"
     return _MARKDOWN.sub(r"\\\1", out)
@@ -692,25 +683,23 @@ async def digest(
     end: date | None,
     calendar: WorkCalendar | None = None,
     now: datetime | None = None,
+    min_unit_decisions: int = 3,
 ) -> str:
     """The anonymised public digest (Markdown, Simplified Chinese) of decisions and corrections.
 
     No names, no Telegram ids, no reference numbers; free text only of filings whose cadre
     consented to publication, anonymised; clearing notes (written for publication) anonymised.
+    A unit with fewer than ``min_unit_decisions`` decisions in the period is never named: its
+    counts and lines go under 其他单位, so that a small count cannot point to a person.
     """
     calendar = calendar or WorkCalendar.from_yaml()
     now = now or datetime.now(UTC)
     facts = await _gather(storage, start, end, None, calendar)
-    users = await storage.db.fetchall("SELECT telegram_id, display_name FROM users")
+    users = await storage.db.fetchall("SELECT display_name FROM users")
     all_names = [r["display_name"] or "" for r in users]
-    names_of = {r["telegram_id"]: r["display_name"] or "" for r in users}
 
-    def clean(text: str, cadre_id: int | None = None, limit: int | None = None) -> str:
-        names = [*all_names, names_of.get(cadre_id, "")] if cadre_id is not None else all_names
-        return anonymise(text, names, limit=limit)
-
-    def unit_label(unit_id: int | None) -> str:
-        return _md_cell(facts.unit_name(unit_id)) if unit_id is not None else "未分配单位"
+    def clean(text: str, limit: int | None = None) -> str:
+        return public_text(text, all_names, limit=limit)
 
     decided = [f for f in facts.filings if f.kind == "request" and facts.in_period(facts.decided_at(f))]
     per_unit: dict[int | None, Counter[str]] = defaultdict(Counter)
@@ -719,6 +708,12 @@ async def digest(
     total = Counter[str]()
     for counts in per_unit.values():
         total.update(counts)
+    named = {u for u, counts in per_unit.items() if sum(counts.values()) >= min_unit_decisions}
+
+    def unit_label(unit_id: int | None) -> str:
+        if unit_id not in named:
+            return OTHER_UNITS
+        return _md_cell(facts.unit_name(unit_id)) if unit_id is not None else "未分配单位"
 
     if start and end:
         period = f"{start.isoformat()} 至 {end.isoformat()}"
@@ -744,10 +739,15 @@ async def digest(
             + "（按现行有效结论统计，含经回头看纠正后的结论）。"
         )
         lines += ["", "| 单位 | 予以容错 | 部分容错 | 不予容错 | 合计 |", "| --- | ---: | ---: | ---: | ---: |"]
-        for unit_id in sorted(per_unit, key=lambda u: (u is None, facts.unit_name(u), u or 0)):
-            counts = per_unit[unit_id]
+        rows = [
+            (unit_label(u), per_unit[u]) for u in sorted(named, key=lambda u: (u is None, facts.unit_name(u), u or 0))
+        ]
+        merged = sum((c for u, c in per_unit.items() if u not in named), Counter[str]())
+        if merged:
+            rows.append((OTHER_UNITS, merged))
+        for label, counts in rows:
             cells = " | ".join(str(counts[o]) for o in states.OUTCOMES)
-            lines.append(f"| {unit_label(unit_id)} | {cells} | {sum(counts.values())} |")
+            lines.append(f"| {label} | {cells} | {sum(counts.values())} |")
     else:
         lines.append("本期没有作出容错认定。")
 
@@ -775,7 +775,7 @@ async def digest(
         new = OUTCOME_LABELS_ZH.get(item.new_outcome or filing.outcome or "", "新结论")
         line = f"{number}. {unit_label(filing.unit_id)}：原认定“{old}”，经回头看复查纠正为“{new}”。"
         if item.clearing_note:
-            line += f"澄清正名：{clean(item.clearing_note, filing.cadre_id, 300)}"
+            line += f"澄清正名：{clean(item.clearing_note, 300)}"
         lines.append(line)
 
     lines += ["", "## 三、澄清正名", ""]
@@ -784,7 +784,7 @@ async def digest(
     if cleared:
         lines += [f"本期对经查不实的举报澄清正名 {len(cleared)} 次：", ""]
         for number, note in enumerate(cleared, start=1):
-            lines.append(f"{number}. {unit_label(note['unit_id'])}：{clean(note['note'], note['cadre_id'], 300)}")
+            lines.append(f"{number}. {unit_label(note['unit_id'])}：{clean(note['note'], 300)}")
     else:
         lines.append("本期没有对不实举报作出澄清正名。")
 
@@ -793,7 +793,7 @@ async def digest(
     if consenting:
         for number, filing in enumerate(consenting, start=1):
             outcome = OUTCOME_LABELS_ZH.get(filing.outcome or "", "")
-            what = clean(str((filing.body or {}).get("what_happened", "")), filing.cadre_id, 120)
+            what = clean(str((filing.body or {}).get("what_happened", "")), 120)
             lines.append(f"{number}. {unit_label(filing.unit_id)}｜{outcome}：{what}")
     else:
         lines.append("本期没有经本人同意公开的情况摘要。")

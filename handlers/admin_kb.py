@@ -283,12 +283,13 @@ async def draft_case(update: Update, context: Ctx) -> None:
     if filing.kind != "request" or not filing.decision:
         await reply(update, context, await t(update, context, "kbadmin.draft_not_decided", ref=filing.ref))
         return
-    cadre = await services.users.get(filing.cadre_id)
+    # Every known user's name is hidden, not only the cadre's: the reason may name the supervisor.
+    names = [user.display_name for user in await services.users.list()]
     snapshot = services.knowledge.current
     draft = case_drafts.draft_from_filing(
         filing,
         snapshot.matcher,
-        [cadre.display_name] if cadre else [],
+        names,
         await t(update, context, "kbadmin.lessons_placeholder"),
         (await t(update, context, "kbadmin.fallback_keywords")).split(","),
     )

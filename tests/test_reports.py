@@ -29,11 +29,11 @@ from bot.i18n import Catalogue
 from bot.report_cli import COMMANDS, build_parser, main_for_tests
 from bot.reports import (
     COLUMNS,
-    anonymise,
     compute_stats,
     decisions_chart,
     digest,
     export_rows,
+    public_text,
     stats_text,
     write_csv,
     write_xlsx,
@@ -339,7 +339,7 @@ async def test_digest_is_anonymised(scenario: Scenario) -> None:
     text = await digest(scenario.world.storage, calendar=CAL, now=NOW, **MARCH)
     assert text.startswith("# 容错纠错工作公开通报（2026-03-01 至 2026-03-31）") and "cadrebot" in text
     assert "共作出容错认定 5 件" in text and "予以容错 3 件" in text
-    assert "| 东区 | 2 | 1 | 1 | 4 |" in text and "| 西区 | 1 | 0 | 0 | 1 |" in text
+    assert "| 东区 | 2 | 1 | 1 | 4 |" in text and "| 其他单位 | 1 | 0 | 0 | 1 |" in text  # 西区: 1 decision
     assert "回头看复查 2 件，维持原结论 1 件，纠正 1 件" in text
     assert "原认定“不予容错”，经回头看复查纠正为“予以容错”" in text
     assert "系为群众利益紧急处置，原认定有误，予以澄清正名" in text  # the clearing note, anonymised
@@ -361,13 +361,13 @@ async def test_digest_period_without_decisions(scenario: Scenario) -> None:
     assert "暴雨" not in text and "澄清" not in text.split("## 二")[1].split("## 三")[0].replace("澄清正名", "")
 
 
-def test_anonymise() -> None:
+def test_public_text() -> None:
     text = "张三电话+86 138-1234-5678，座机010-12345678，身份证11010119900307123X，邮箱a.b@example.cn，tg 5551234567。"
-    out = anonymise(text, ["张三", "李"])
-    assert "张三" not in out and "某同志" in out
+    out = public_text(text, ["张三", "李"])
+    assert "张三" not in out and "张某" in out
     assert not re.search(r"\d{5,}", out.replace("-", "")) and "@" not in out
-    assert anonymise("第一行\n# 第二行 | *强调*") == "第一行 \\# 第二行 \\| \\*强调\\*"
-    assert anonymise("很长" * 100, limit=10).endswith("…")
+    assert public_text("第一行\n# 第二行 | *强调*") == "第一行 \\# 第二行 \\| \\*强调\\*"
+    assert public_text("很长" * 100, limit=10).endswith("…")
 
 
 # ---- the command line ------------------------------------------------------------------------------
@@ -518,8 +518,8 @@ def test_main_for_tests_on_a_fresh_database(tmp_path: Path, capsys) -> None:
     id_body=st.from_regex(r"[1-9][0-9]{16}[0-9X]", fullmatch=True),
     sep=st.sampled_from(["", " ", "-"]),
 )
-def test_anonymise_hides_any_mobile_and_id_number(before: str, mobile: str, id_body: str, sep: str) -> None:
+def test_public_text_hides_any_mobile_and_id_number(before: str, mobile: str, id_body: str, sep: str) -> None:
     spaced = f"{mobile[:3]}{sep}{mobile[3:7]}{sep}{mobile[7:]}"
-    out = anonymise(f"{before}电话{spaced}，证件{id_body}。{before}")
+    out = public_text(f"{before}电话{spaced}，证件{id_body}。{before}")
     assert mobile not in out.replace(" ", "").replace("-", "") and id_body not in out
-    assert out.count("〔已隐去〕") == 2
+    assert out.count("〔电话〕") == 1 and out.count("〔证件号〕") == 1
