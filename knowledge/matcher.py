@@ -125,8 +125,8 @@ PIVOT_MIN_CONF = 0.3
 # sentence vectors, over the whole collection; SEM_WEIGHT logits per standard deviation,
 # relative to the lexically best case (it re-ranks, it does not make a match confident).
 # The DENSE_CANDIDATES nearest cases join the BM25F shortlist.
-SEMANTIC = os.environ.get("CADREBOT_SEMANTIC", "0") == "1"  # off by default: see README
-SEM_WEIGHT = 0.6
+SEMANTIC = os.environ.get("CADREBOT_SEMANTIC", "1") != "0"  # on unless CADREBOT_SEMANTIC=0
+SEM_WEIGHT = 1.0
 DENSE_CANDIDATES = 4  # hits that count when asking whether the best cases disagree
 CONF_THRESHOLD = 0.5
 AMBIGUITY_MARGIN = 0.5  # confident, but the runner-up's logit is within this of the top one
@@ -980,7 +980,7 @@ class Matcher:
         if situation and index.vectors is not None and len(top):
             from knowledge import semantic as sem
 
-            cos = index.vectors @ sem.query_vector(text)
+            cos = index.vectors @ sem.query_vector(q.norm)  # folded: Traditional reads as Simplified
             z = (cos - float(cos.mean())) / max(float(cos.std()), 1e-6)
             near = np.argpartition(-z, min(DENSE_CANDIDATES, index.n) - 1)[:DENSE_CANDIDATES]
             extra = near[~np.isin(near, top)]
@@ -993,7 +993,7 @@ class Matcher:
         feats = self._features(q, rows, index, scores, top, contains, situation, dense)
         # the shortlist (by BM25F) is re-ranked by the calibrated confidence; cases demoted by
         # the conduct rule come after all others
-        order = np.lexsort((-feats["logit"], feats["demoted"]))
+        order = np.lexsort((-feats["rank"], feats["demoted"]))
         top, conf, logit = top[order], feats["confidence"][order], feats["logit"][order]
         hits = []
         for rank, d in enumerate(top[:k]):
@@ -1054,7 +1054,10 @@ class Matcher:
             # may re-rank (a synonym, a rewording), they never make a match more confident
             b = int(np.argmax(logit))
             fused = logit + SEM_WEIGHT * (dense - float(dense[b]))
-            logit = np.minimum(fused, float(logit[b]))
+            rank = fused  # the order follows the fused evidence ...
+            logit = np.minimum(fused, float(logit[b]))  # ... the confidence stays the lexical one's
+        else:
+            rank = logit
         # headline coverage is only ever read for the best entry: computed for that one only
         # (the other entries' values are left as NaN)
         hcov = np.zeros(len(top))
@@ -1090,6 +1093,7 @@ class Matcher:
             "logit": logit,
             "confidence": conf,
             "demoted": demoted,
+            "rank": rank,
         }
 
     @staticmethod

@@ -28,7 +28,7 @@ import numpy as np
 
 __all__ = ["MAX_CHARS", "available", "case_text", "case_vectors", "model_version", "query_vector"]
 
-MAX_CHARS = 160  # per case text (title first), see module docstring
+MAX_CHARS = 120  # per case text (title first), see module docstring
 QUERY_MAX_CHARS = 200
 BATCH = 64
 DIM = 512
@@ -66,8 +66,11 @@ def _encoder():
 
 
 def case_text(case: object) -> str:
+    from knowledge import normalize as nz
+
     parts = [str(getattr(case, f, "") or "") for f in ("title", "background", "error_elements", "causes")]
-    return "。".join(p for p in parts if p)[:MAX_CHARS]
+    # folded like a message is (Simplified, no punctuation): both sides read the same way
+    return nz.normalize(" ".join(p for p in parts if p))[:MAX_CHARS]
 
 
 def _cache_dir() -> Path:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +14,13 @@ from tests.http_api import FakeTelegram
 
 DATA = Path(__file__).parent / "data"
 ADMIN = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _vector_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Case vectors (knowledge/semantic.py) are cached in a per-session folder, not in the home
+    # cache; the sentence model itself loads lazily, once per process, at the first build.
+    os.environ["CADREBOT_VECTOR_CACHE"] = str(tmp_path_factory.mktemp("vectors"))
 
 
 @pytest.fixture(scope="session")

@@ -117,8 +117,10 @@ def test_short_query_fully_in_a_headline_is_confident(matcher: Matcher) -> None:
     assert res.hits[0].id == "D005"
 
 
-def test_routine_shift_keeps_the_ranking(matcher: Matcher) -> None:
+def test_routine_shift_keeps_the_ranking(cases) -> None:
     # query-level shifts move every shortlisted entry alike: the order is the evidence's
+    # (lexical evidence only: the sentence vectors of two different texts differ a little)
+    matcher = Matcher.build(cases, semantic=False)
     a = [h.id for h in matcher.match_cases("防护服质量不达标", k=5).hits]
     b = [h.id for h in matcher.match_cases("防护服质量不达标了", k=5).hits]
     assert a == b
