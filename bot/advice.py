@@ -79,13 +79,17 @@ def advise(snapshot: Snapshot, text: str, force: Mode | None = None) -> Advice:
             if cases.confident:
                 return Advice("cases", cases, "cases", label)
         return Advice("nothing", result, "ask", label)
-    # a described situation: the closest guiding cases, else a confident answer, else say so
+    # a described situation: the closest guiding cases, else a confident answer, else say so ...
     cases = matcher.match_cases(text)
     if cases.confident:
         return Advice("cases", cases, "cases", label)
-    result = answer(model, matcher, text, sure_question=False)
-    if result.confident:
-        return Advice("answer", result, "ask", label)
+    # ... when both answer signals agree on it: a story is not a question, so the lexical
+    # matcher alone, barely over its threshold, is not enough
+    lexical, topic = matcher.answer(text), model.topic(text)
+    if topic is not None and topic.p >= TOPIC_SURE:
+        return Advice("answer", _topic_result(topic), "ask", label)
+    if lexical.confident and topic is not None and topic.label == lexical.hits[0].id:
+        return Advice("answer", lexical, "ask", label)
     return Advice("nothing", cases, "cases", label)
 
 
