@@ -21,16 +21,16 @@ Kind = Literal["answer", "cases", "nothing", "greeting", "writing", "offtopic"]
 
 # A topic guess this sure names the FAQ entry even where the lexical matcher is unsure ...
 TOPIC_SURE = 0.45
-# ... and, when the message is clearly a question, one this sure still beats "not found".
+# ... and, when the message is clearly a question, one this sure still beats "not found" ...
 TOPIC_ENOUGH = 0.2
 # ... "clearly a question" meaning an intent probability at least this.
 QUESTION_SURE = 0.7
+# An off-topic guess weaker than this gives way to a confident answer both signals agree on,
+# or to a topic guess this sure (a bare question frame such as "要什么材料").
+OFFTOPIC_SURE = 0.6
+TOPIC_CERTAIN = 0.85
 # A question whose answer is not found shows confident cases only if it also reads partly as a story.
 SITUATION_SHARE = 0.3
-# ... and one this sure answers a bare question frame the intent model finds ambiguous.
-TOPIC_CERTAIN = 0.85
-# An off-topic guess weaker than this gives way to a confident answer both signals agree on.
-OFFTOPIC_SURE = 0.6
 
 _NONE = MatchResult(hits=(), confident=False, ambiguous=False)
 
@@ -69,8 +69,8 @@ def advise(snapshot: Snapshot, text: str, force: Mode | None = None) -> Advice:
                 return Advice("answer", _topic_result(topic), "ask", label)
         return Advice("offtopic", _NONE, "ask", label)
     if label == "question":
-        # a fair topic guess answers only a message that is clearly a question: weak on both
-        # counts ("你喜欢看电影吗" at 0.5 question, 0.24 topic) is "not found", not a policy answer
+        # a fair topic guess answers only a message that is clearly a question: small talk
+        # that is weak on both counts is "not found", not a policy answer
         result = answer(model, matcher, text, sure_question=guess.p >= QUESTION_SURE)
         if result.confident:
             return Advice("answer", result, "ask", label)
