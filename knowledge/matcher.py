@@ -911,6 +911,7 @@ class Matcher:
 
             if sem.available():
                 ci.vectors = sem.case_vectors(cases)
+                sem.warm_up()  # cached vectors need no model: load it here, not at the first message
         ans_items: list[object] = [*faq, *articles]
         kinds: list[Kind] = ["faq"] * len(faq) + ["article"] * len(articles)
         fields = [FAQ_FIELDS] * len(faq) + [ARTICLE_FIELDS] * len(articles)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_CHARS", "available", "case_text", "case_vectors", "model_version", "query_vector"]
+__all__ = ["MAX_CHARS", "available", "case_text", "case_vectors", "model_version", "query_vector", "warm_up"]
 
 MAX_CHARS = 120  # per case text (title first), see module docstring
 QUERY_MAX_CHARS = 200
@@ -63,6 +63,11 @@ def _encoder():
                 m.encode(["预热"])  # load weights and tokenizer now, not on the first message
                 _model = m
     return _model
+
+
+def warm_up() -> None:
+    """Load the model now (at build time, off the event loop), not at the first message."""
+    _encoder()
 
 
 def case_text(case: object) -> str:
