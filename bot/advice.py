@@ -96,17 +96,18 @@ def advise(snapshot: Snapshot, text: str, force: Mode | None = None) -> Advice:
 def answer(model: IntentModel, matcher: Matcher, text: str, *, sure_question: bool) -> MatchResult:
     """The FAQ entry or article for a question: the topic classifier and the lexical matcher together.
 
-    A sure topic guess wins; otherwise a confident lexical hit; otherwise, for a message that is
-    clearly a question, a fair topic guess; otherwise nothing confident.
+    For a message that is clearly a question a fair topic guess wins (the classifier, trained on
+    many phrasings of each entry, generalises better than the lexical matcher's confidence, which
+    is calibrated for cases); otherwise only a sure one does. Then a confident lexical hit;
+    otherwise nothing confident.
     """
     lexical = matcher.answer(text)
     topic = model.topic(text)
-    if topic is not None and topic.p >= TOPIC_SURE:
+    first = TOPIC_ENOUGH if sure_question else TOPIC_SURE
+    if topic is not None and topic.p >= first:
         return _topic_result(topic)
     if lexical.confident:
         return lexical
-    if sure_question and topic is not None and topic.p >= TOPIC_ENOUGH:
-        return _topic_result(topic)
     return replace(lexical, confident=False, ambiguous=False)
 
 

@@ -40,6 +40,7 @@ Intent = Literal["greeting", "question", "situation", "writing", "offtopic"]
 INTENTS: tuple[Intent, ...] = ("greeting", "question", "situation", "writing", "offtopic")
 
 TRAIN_FILE = Path(__file__).with_name("train.yaml")
+FILLER = True
 MAX_CASE_EXAMPLES = 400  # a 10,000-case base still trains in well under a second
 CASE_OPENING = 60  # characters of a case background used as a situation example
 
@@ -51,11 +52,22 @@ _DROP = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _A_NOT_A = re.compile(r"(可)不可以|(应)不应该|([\u4e00-\u9fff])不\3")
 
 
+# Discourse filler of spoken and typed questions (就是我想问问那个..., 你跟我讲讲, ...啊): it says
+# nothing about what is asked and dilutes the n-grams of what is, so it is cut before featurising.
+_FILLER = re.compile(
+    r"我想(?:问问|问一下|问下|知道|了解一下|了解|搞清楚|弄清楚)|请问一下|请问|问一下|问问|麻烦(?:你|您)?|"
+    r"(?:你|您)(?:给我|跟我|帮我)?(?:讲讲|说说|讲一下|说一下|介绍一下)|(?:给我|跟我)(?:讲讲|说说|讲一下|说一下)|"
+    r"就是说|就是|那个|这个事|这个|一下子|一下|到底|具体|一般|大概|究竟|"
+    r"[啊呀呢吧嘛哈哦噢啦呗]+$|[啊呀呢吧嘛哈哦噢啦呗](?=[，,。？?！!\s])"
+)
+
+
 def prepare(text: str) -> tuple[str, str]:
     """(compact normalised text, fuzzy-pinyin token line with hand features) of one message."""
     raw = text if isinstance(text, str) else ""
     norm = nz.normalize(raw)
-    compact = _A_NOT_A.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + "否", _DROP.sub("", norm))
+    core = _FILLER.sub("", norm) if FILLER else norm
+    compact = _A_NOT_A.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + "否", _DROP.sub("", core or norm))
     tokens = []
     for ch in compact:
         if nz.is_cjk(ch):
