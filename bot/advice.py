@@ -23,6 +23,8 @@ Kind = Literal["answer", "cases", "nothing", "greeting", "writing", "offtopic"]
 TOPIC_SURE = 0.45
 # ... and, when the message is clearly a question, one this sure still beats "not found" ...
 TOPIC_ENOUGH = 0.2
+# ... unless the confident lexical hit gets at least this share of the topic guess's probability.
+NEAR_TIE = 0.9
 # ... "clearly a question" meaning an intent probability at least this.
 QUESTION_SURE = 0.7
 # An off-topic guess weaker than this gives way to a confident answer both signals agree on,
@@ -98,17 +100,32 @@ def answer(model: IntentModel, matcher: Matcher, text: str, *, sure_question: bo
 
     For a message that is clearly a question a fair topic guess wins (the classifier, trained on
     many phrasings of each entry, generalises better than the lexical matcher's confidence, which
-    is calibrated for cases); otherwise only a sure one does. Then a confident lexical hit;
-    otherwise nothing confident.
+    is calibrated for cases), unless the lexical hit is confident and the classifier rates it
+    nearly as high. For anything less clear only a sure topic guess, or a confident lexical hit
+    the classifier agrees with, answers.
     """
     lexical = matcher.answer(text)
     topic = model.topic(text)
-    first = TOPIC_ENOUGH if sure_question else TOPIC_SURE
-    if topic is not None and topic.p >= first:
-        return _topic_result(topic)
-    if lexical.confident:
+    if topic is None:
         return lexical
+    lex_top = lexical.hits[0].id if lexical.confident else None
+    if sure_question:
+        if lex_top is not None and _rank_p(topic, lex_top) >= NEAR_TIE * topic.p:
+            return lexical
+        if topic.p >= TOPIC_ENOUGH:
+            return _topic_result(topic)
+        if lex_top is not None:
+            return lexical
+    else:
+        if topic.p >= TOPIC_SURE:
+            return _topic_result(topic)
+        if lex_top is not None and lex_top == topic.label:
+            return lexical
     return replace(lexical, confident=False, ambiguous=False)
+
+
+def _rank_p(topic: Guess, label: str) -> float:
+    return next((p for lab, p in topic.probs if lab == label), 0.0)
 
 
 def _topic_result(topic: Guess) -> MatchResult:

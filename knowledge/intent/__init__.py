@@ -159,8 +159,11 @@ def train_examples() -> list[tuple[str, str]]:
 
 
 def topic_phrasings() -> dict[str, list[str]]:
-    """FAQ id -> the extra phrasings of ``train.yaml`` for that entry."""
-    return {fid: _expand(spec) for fid, spec in (_train_file().get("topics") or {}).items()}
+    """FAQ id -> the extra phrasings of ``train.yaml`` for that entry (``F006b`` adds to ``F006``)."""
+    out: dict[str, list[str]] = {}
+    for key, spec in (_train_file().get("topics") or {}).items():
+        out.setdefault(re.sub(r"[a-z]+$", "", str(key)), []).extend(_expand(spec))
+    return out
 
 
 def build_examples(faq: Iterable, cases: Iterable) -> list[tuple[str, str]]:
