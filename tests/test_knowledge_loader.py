@@ -138,7 +138,7 @@ def test_faq_shape(kb: KnowledgeBase) -> None:
     ids = [f.id for f in kb.faq]
     assert ids == [f"F{n:03d}" for n in range(1, len(ids) + 1)]
     for entry in kb.faq:
-        assert 2 <= len(entry.alternatives) <= 4, entry.id
+        assert len(entry.alternatives) >= 2, entry.id  # issue #11: as many phrasings as cadres use
         assert len(entry.answer.splitlines()) <= 5, entry.id
         assert entry.keywords, entry.id
 
