@@ -73,7 +73,7 @@ def build_application(
         builder = builder.updater(None)
     application = builder.build()
     application.bot_data["services"] = services
-    services.filings.markup = make_markup(services)
+    services.filings.set_markup(make_markup(services))
     register_all(application)
     return application
 
@@ -103,7 +103,7 @@ async def _post_init(application: Application) -> None:
 
 async def _deadlines(context: CallbackContext) -> None:
     services: Services = context.application.bot_data["services"]
-    await services.filings.run_deadlines()
+    await services.filings.deadline_job.run()
     await _check_calendar(services)
 
 
@@ -117,7 +117,7 @@ async def _check_calendar(services: Services) -> None:
 
 async def _draft_reminders(context: CallbackContext) -> None:
     services: Services = context.application.bot_data["services"]
-    await services.filings.remind_idle_drafts()
+    await services.filings.drafts.remind_idle()
 
 
 async def _refresh_kb(context: CallbackContext) -> None:

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from bot.clearing import ClearingService
 from bot.config import Settings
+from bot.filing.context import FilingLimits
 from bot.filing.deadlines import DeadlinePolicy
 from bot.filing.lookback import LookbackPolicy, LookbackService
-from bot.filing.service import FilingLimits, FilingService
+from bot.filing.service import FilingService
 from bot.filing.workdays import Clock, WorkCalendar
 from bot.i18n import Catalogue
 from bot.kb_admin import KbAdmin

@@ -7,6 +7,11 @@ import secrets
 from storage.records import ROLES, Invite, Role, Unit, User
 from storage.sqlite.storage import SqliteStorage
 
+# Who may file tolerance requests, pre-registrations and feedback (admins keep the system instead).
+FILERS = frozenset({Role.CADRE, Role.SUPERVISOR})
+# Who reviews and decides filings.
+SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
 
 class UserError(Exception):
     """A refused user operation; ``key`` names the catalogue message to show."""
@@ -137,4 +142,4 @@ class UserService:
 def _role(role: str) -> Role:
     if role not in ROLES:
         raise UserError("users.bad_role", role=role)
-    return role  # type: ignore[return-value]
+    return Role(role)

@@ -276,7 +276,7 @@ async def draft_case(update: Update, context: Ctx) -> None:
         return
     services = context.services
     try:
-        filing = await services.filings.get(args[0], admin.telegram_id)
+        filing = await services.filings.queries.get(args[0], admin.telegram_id)
     except FilingError as exc:
         await reply(update, context, await t(update, context, exc.key, **exc.values))
         return

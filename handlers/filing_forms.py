@@ -14,8 +14,9 @@ from telegram.ext import (
 )
 
 from bot.filing import forms
+from bot.filing.drafts import submit_key
 from bot.filing.errors import FilingError
-from bot.filing.service import submit_key
+from bot.users import FILERS
 from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
@@ -24,7 +25,6 @@ from handlers.conversations import conversation, end_others
 from handlers.reply import answer_query, edit_or_reply, keyboard, reply
 
 FILLING = 0
-FILERS = ("cadre", "supervisor")
 KINDS = {"r": "request", "f": "feedback", "p": "prereg"}
 CODES = {kind: code for code, kind in KINDS.items()}
 _ACTIVE = "form"
@@ -56,27 +56,26 @@ async def _start(update: Update, context: Ctx, kind: str, cite: str = "") -> int
     user = await require(update, context, *FILERS)
     if user is None:
         return ConversationHandler.END
-    if user.unit_id is None:
-        await reply(update, context, await t(update, context, "filing.error.no_unit"))
-        return ConversationHandler.END
-    if kind == "feedback" and not user.seconded:
-        await reply(update, context, await t(update, context, "filing.error.not_seconded"))
-        return ConversationHandler.END
     service = context.services.filings
-    draft = await service.load_draft(user.telegram_id, kind)
+    try:
+        await service.submission.may_file(user.telegram_id, kind)
+    except FilingError as exc:
+        await reply(update, context, await t(update, context, exc.key, **exc.values))
+        return ConversationHandler.END
+    draft = await service.drafts.load(user.telegram_id, kind)
     context.user_data[_ACTIVE] = kind
     if draft is not None:
         data = dict(draft.data)
         if cite and cite not in data.get("cited_cases", []) and context.services.knowledge.current.kb.case(cite):
             data["cited_cases"] = [*data.get("cited_cases", []), cite]
-            await service.save_draft(user.telegram_id, kind, draft.step, data)
+            await service.drafts.save(user.telegram_id, kind, draft.step, data)
         await reply(update, context, await t(update, context, "form.resumed"))
         return await _show(update, context, kind, draft.step)
     data: dict = {"cited_cases": [cite]} if cite and context.services.knowledge.current.kb.case(cite) else {}
     if kind == "request" and update.callback_query and update.callback_query.data == "m:apply:sc":
         data["_from_selfcheck"] = True
     first = forms.steps(kind)[0].name
-    await service.save_draft(user.telegram_id, kind, first, data)
+    await service.drafts.save(user.telegram_id, kind, first, data)
     await reply(update, context, await t(update, context, f"form.{kind}.intro"))
     return await _show(update, context, kind, first)
 
@@ -85,7 +84,7 @@ async def resume(update: Update, context: Ctx) -> int:
     user = await require(update, context, *FILERS)
     if user is None:
         return ConversationHandler.END
-    drafts = await context.services.filings.drafts(user.telegram_id)
+    drafts = await context.services.filings.drafts.of_user(user.telegram_id)
     if not drafts:
         await reply(update, context, await t(update, context, "form.no_drafts"))
         return ConversationHandler.END
@@ -103,11 +102,11 @@ async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
     end_others(context.application, update, "filing_form")
     service = context.services.filings
     user_id = update.effective_user.id
-    draft = await service.load_draft(user_id, kind)
+    draft = await service.drafts.load(user_id, kind)
     data = dict(draft.data) if draft else {}
     while name != forms.PREVIEW and not await _applies(context, user_id, kind, name, data):
         name = forms.following(kind, name)
-    await service.save_draft(user_id, kind, name, data)
+    await service.drafts.save(user_id, kind, name, data)
     if name == forms.PREVIEW:
         await _preview(update, context, kind, data)
         return FILLING
@@ -124,7 +123,7 @@ async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
     if step.kind == "choice":
         rows += [[(cat.t(loc, f"form.options.{name}.{o}"), cb("fm", "ch", f"{code}.{o}"))] for o in step.options]
     elif step.kind == "files":
-        files = await service.draft_attachments(user_id, kind)
+        files = await service.drafts.attachments(user_id, kind)
         lines.append(
             cat.t(
                 loc,
@@ -170,7 +169,7 @@ async def _applies(context: Ctx, user_id: int, kind: str, name: str, data: dict)
     if step is None:
         return False
     if step.kind == "preregs":
-        return bool(await context.services.filings.my_preregistrations(user_id))
+        return bool(await context.services.filings.queries.my_preregistrations(user_id))
     if step.kind == "selfcheck":
         return bool(context.user_data.get("last_selfcheck")) and "selfcheck" not in data
     return True
@@ -190,7 +189,7 @@ async def _choices(update: Update, context: Ctx, kind: str, name: str, data: dic
         items = [(i, c.title) for i, c in items if c is not None]
         intro = cat.t(loc, "form.cases_intro" if items else "form.cases_none")
     else:
-        preregs = await context.services.filings.my_preregistrations(update.effective_user.id)
+        preregs = await context.services.filings.queries.my_preregistrations(update.effective_user.id)
         items = [(p.ref, f"{p.ref} {p.what[:16]}") for p in preregs[:8]]
         intro = cat.t(loc, "form.preregs_intro")
     rows = [[(("☑ " if i in chosen else "☐ ") + _short(title), cb("fm", "tk", f"{code}.{i}"))] for i, title in items]
@@ -249,7 +248,7 @@ async def on_file(update: Update, context: Ctx) -> int:
         return FILLING
     try:
         # Only Telegram's file id is kept: nothing is downloaded, so type and size are checked first.
-        attachment = await context.services.filings.add_attachment(
+        attachment = await context.services.filings.drafts.add_attachment(
             update.effective_user.id,
             kind,
             file_id=file_id,
@@ -261,7 +260,7 @@ async def on_file(update: Update, context: Ctx) -> int:
     except FilingError as exc:
         await reply(update, context, await t(update, context, exc.key, **exc.values))
         return FILLING
-    count = len(await context.services.filings.draft_attachments(update.effective_user.id, kind))
+    count = len(await context.services.filings.drafts.attachments(update.effective_user.id, kind))
     rows = [[(await t(update, context, "form.done"), cb("fm", "done", CODES[kind]))]]
     await reply(
         update, context, await t(update, context, "form.file_added", name=attachment.name, n=count), keyboard(rows)
@@ -288,7 +287,7 @@ async def on_button(update: Update, context: Ctx) -> int:
         context.user_data[_ACTIVE] = kind
     service = context.services.filings
     user_id = update.effective_user.id
-    draft = await service.load_draft(user_id, kind)
+    draft = await service.drafts.load(user_id, kind)
     if draft is None:
         await reply(update, context, await t(update, context, "form.no_draft"))
         return ConversationHandler.END
@@ -304,12 +303,12 @@ async def on_button(update: Update, context: Ctx) -> int:
         return await _show(update, context, kind, forms.PREVIEW)
     if action == "ed" and forms.step(kind, value):
         draft_data[_RETURN] = True
-        await service.save_draft(user_id, kind, value, draft_data)
+        await service.drafts.save(user_id, kind, value, draft_data)
         return await _show(update, context, kind, value)
     if action == "sub" and draft.step == forms.PREVIEW:
         return await _submit(update, context, kind)
     if action == "del":
-        await service.discard_draft(user_id, kind)
+        await service.drafts.discard(user_id, kind)
         context.user_data.pop(_ACTIVE, None)
         await reply(update, context, await t(update, context, "form.discarded"))
         return ConversationHandler.END
@@ -332,7 +331,7 @@ async def on_button(update: Update, context: Ctx) -> int:
             await reply(update, context, await t(update, context, "common.stale_button"))
             return FILLING
         draft_data[step.name] = [c for c in chosen if c != value] if value in chosen else [*chosen, value]
-        await service.save_draft(user_id, kind, step.name, draft_data)
+        await service.drafts.save(user_id, kind, step.name, draft_data)
         text, rows = await _choices(update, context, kind, step.name, draft_data)
         rows.append([(await t(update, context, "form.done"), cb("fm", "done", CODES[kind]))])
         await edit_or_reply(update, context, text, keyboard(rows))
@@ -352,12 +351,12 @@ async def on_button(update: Update, context: Ctx) -> int:
 async def _offerable(context: Ctx, user_id: int, step_kind: str, value: str) -> bool:
     if step_kind == "cases":
         return context.services.knowledge.current.kb.case(value) is not None
-    return any(p.ref == value for p in await context.services.filings.my_preregistrations(user_id))
+    return any(p.ref == value for p in await context.services.filings.queries.my_preregistrations(user_id))
 
 
 async def _advance(update: Update, context: Ctx, kind: str, name: str, data: dict) -> int:
     target = forms.PREVIEW if data.pop(_RETURN, False) else forms.following(kind, name)
-    await context.services.filings.save_draft(update.effective_user.id, kind, target, data)
+    await context.services.filings.drafts.save(update.effective_user.id, kind, target, data)
     return await _show(update, context, kind, target)
 
 
@@ -368,9 +367,9 @@ async def _active(update: Update, context: Ctx):
         return "", None
     service = context.services.filings
     kind = context.user_data.get(_ACTIVE)
-    draft = await service.load_draft(user.telegram_id, kind) if kind in CODES else None
+    draft = await service.drafts.load(user.telegram_id, kind) if kind in CODES else None
     if draft is None:
-        drafts = await service.drafts(user.telegram_id)
+        drafts = await service.drafts.of_user(user.telegram_id)
         if not drafts:
             await reply(update, context, await t(update, context, "form.no_draft"))
             return "", None
@@ -385,7 +384,7 @@ async def _preview(update: Update, context: Ctx, kind: str, data: dict) -> None:
     cat = context.services.catalogue
     code = CODES[kind]
     kb = context.services.knowledge.current.kb
-    files = await context.services.filings.draft_attachments(update.effective_user.id, kind)
+    files = await context.services.filings.drafts.attachments(update.effective_user.id, kind)
     lines = [cat.t(loc, f"form.{kind}.preview_title")]
     for step in forms.steps(kind):
         label = cat.t(loc, f"form.labels.{step.name}")
@@ -424,21 +423,21 @@ async def _preview(update: Update, context: Ctx, kind: str, data: dict) -> None:
 async def _submit(update: Update, context: Ctx, kind: str) -> int:
     service = context.services.filings
     user_id = update.effective_user.id
-    draft = await service.load_draft(user_id, kind)
+    draft = await service.drafts.load(user_id, kind)
     if draft is None:
         await reply(update, context, await t(update, context, "form.no_draft"))
         return ConversationHandler.END
-    files = await service.draft_attachments(user_id, kind)
+    files = await service.drafts.attachments(user_id, kind)
     body = forms.body(kind, dict(draft.data), [f.id for f in files])
     try:
         if kind == "request":
-            result = await service.submit_request(user_id, body, submit_key(draft))
+            result = await service.submission.request(user_id, body, submit_key(draft))
             ref, created = result.filing.ref, result.created
         elif kind == "feedback":
-            result = await service.submit_feedback(user_id, body, submit_key(draft))
+            result = await service.submission.feedback(user_id, body, submit_key(draft))
             ref, created = result.filing.ref, result.created
         else:
-            pr = await service.preregister(user_id, body, submit_key(draft))
+            pr = await service.submission.preregister(user_id, body, submit_key(draft))
             ref, created = pr.preregistration.ref, pr.created
     except FilingError as exc:
         await reply(update, context, await t(update, context, exc.key, **exc.values))

@@ -34,8 +34,8 @@ async def my_filings(update: Update, context: Ctx) -> int:
     service = context.services.filings
     loc = await locale(update, context)
     cat = context.services.catalogue
-    filings = await service.my_filings(user.telegram_id)
-    preregs = await service.my_preregistrations(user.telegram_id)
+    filings = await service.queries.mine(user.telegram_id)
+    preregs = await service.queries.my_preregistrations(user.telegram_id)
     if not filings and not preregs:
         await reply(update, context, cat.t(loc, "view.my_empty"))
         return ConversationHandler.END
@@ -61,7 +61,7 @@ async def press(update: Update, context: Ctx) -> int:
             await _show(update, context, data.arg)
             return ConversationHandler.END
         if data.action == "ans":
-            await service.get(data.arg, user.telegram_id)  # access check before asking for text
+            await service.queries.get(data.arg, user.telegram_id)  # access check before asking for text
             end_others(context.application, update, "followup")
             context.user_data[_PENDING] = {"action": "answer_info", "ref": data.arg}
             await reply(update, context, await t(update, context, "view.type_answer", ref=data.arg))
@@ -73,7 +73,7 @@ async def press(update: Update, context: Ctx) -> int:
             )
             return ConversationHandler.END
         if data.action == "wdok":
-            filing = await service.withdraw(data.arg, user.telegram_id)
+            filing = await service.workflow.withdraw(data.arg, user.telegram_id)
             await reply(update, context, await t(update, context, "view.withdrawn", ref=filing.ref))
             return ConversationHandler.END
     except FilingError as exc:
@@ -88,18 +88,18 @@ async def _show(update: Update, context: Ctx, ref: str) -> None:
     service = context.services.filings
     loc = await locale(update, context)
     cat = context.services.catalogue
-    filing = await service.get(ref, user_id)
+    filing = await service.queries.get(ref, user_id)
     text = views.full(
         cat,
         loc,
         service,
         context.services.knowledge.current.kb,
         filing,
-        await service.history(ref, user_id),
-        await service.filing_deadlines(ref, user_id),
-        len(await service.attachments(ref, user_id)),
+        await service.queries.history(ref, user_id),
+        await service.queries.deadlines(ref, user_id),
+        len(await service.queries.attachments(ref, user_id)),
     )
-    actions = await service.actions(ref, user_id)
+    actions = await service.queries.actions(ref, user_id)
     rows = []
     if "answer_info" in actions:
         rows.append([(cat.t(loc, "view.btn_answer"), cb("my", "ans", filing.ref))])
@@ -113,7 +113,7 @@ async def typed_answer(update: Update, context: Ctx) -> int:
     if pending is None or update.message is None:
         return ConversationHandler.END
     try:
-        filing = await context.services.filings.answer_info(
+        filing = await context.services.filings.workflow.answer_info(
             pending["ref"], update.effective_user.id, update.message.text or ""
         )
     except FilingError as exc:

@@ -43,7 +43,7 @@ async def queue(update: Update, context: Ctx) -> int:
     service = context.services.filings
     loc = await locale(update, context)
     cat = context.services.catalogue
-    items = await service.queue(user.telegram_id)
+    items = await service.queries.queue(user.telegram_id)
     if not items:
         await reply(update, context, cat.t(loc, "sv.queue_empty"))
         return ConversationHandler.END
@@ -71,20 +71,20 @@ async def _view(update: Update, context: Ctx, ref: str) -> None:
     loc = await locale(update, context)
     cat = context.services.catalogue
     try:
-        filing = await service.get(ref, user_id)
+        filing = await service.queries.get(ref, user_id)
     except FilingError as exc:
         await reply(update, context, cat.t(loc, exc.key, **exc.values))
         return
     snapshot = context.services.knowledge.current
-    attachments = await service.attachments(ref, user_id)
+    attachments = await service.queries.attachments(ref, user_id)
     text = views.full(
         cat,
         loc,
         service,
         snapshot.kb,
         filing,
-        await service.history(ref, user_id),
-        await service.filing_deadlines(ref, user_id),
+        await service.queries.history(ref, user_id),
+        await service.queries.deadlines(ref, user_id),
         len(attachments),
     )
     await reply(update, context, text, await _action_buttons(update, context, filing.ref))
@@ -115,7 +115,7 @@ async def _resend_attachments(update: Update, context: Ctx, attachments) -> None
 
 
 async def _action_buttons(update: Update, context: Ctx, ref: str) -> InlineKeyboardMarkup:
-    actions = await context.services.filings.actions(ref, update.effective_user.id)
+    actions = await context.services.filings.queries.actions(ref, update.effective_user.id)
     loc = await locale(update, context)
     cat = context.services.catalogue
     labels = {
@@ -153,7 +153,7 @@ async def search(update: Update, context: Ctx) -> int:
     loc = await locale(update, context)
     cat = context.services.catalogue
     criteria = await _criteria(context, terms)
-    found = await service.search(user.telegram_id, **criteria) if criteria is not None else []
+    found = await service.queries.search(user.telegram_id, **criteria) if criteria is not None else []
     if not found:
         await reply(update, context, cat.t(loc, "sv.search_none"))
         return ConversationHandler.END
@@ -216,7 +216,7 @@ async def press(update: Update, context: Ctx) -> int:
         if data.action == "v":
             await _view(update, context, ref)
         elif data.action == "acc":
-            filing = await service.accept(ref, user.telegram_id)
+            filing = await service.workflow.accept(ref, user.telegram_id)
             await reply(
                 update,
                 context,
@@ -224,7 +224,7 @@ async def press(update: Update, context: Ctx) -> int:
                 await _action_buttons(update, context, filing.ref),
             )
         elif data.action == "read":
-            filing = await service.mark_feedback_read(ref, user.telegram_id)
+            filing = await service.workflow.mark_feedback_read(ref, user.telegram_id)
             await reply(
                 update,
                 context,
@@ -232,12 +232,12 @@ async def press(update: Update, context: Ctx) -> int:
                 await _action_buttons(update, context, filing.ref),
             )
         elif data.action == "ack":
-            prereg = await service.acknowledge_preregistration(ref, user.telegram_id)
+            prereg = await service.submission.acknowledge_preregistration(ref, user.telegram_id)
             await reply(update, context, await t(update, context, "sv.acknowledged", ref=prereg.ref))
         elif data.action in ("info", "note", "msg", "fans", "ffwd"):
-            await service.get(ref, user.telegram_id)  # access check before asking for text
+            await service.queries.get(ref, user.telegram_id)  # access check before asking for text
             needed = {"info": "request_info", "fans": "answer", "ffwd": "forward"}.get(data.action)
-            if needed and needed not in await service.actions(ref, user.telegram_id):
+            if needed and needed not in await service.queries.actions(ref, user.telegram_id):
                 # Refuse a stale button now, before the supervisor types anything.
                 raise FilingError("filing.error.illegal_transition")
             end_others(context.application, update, "supervise")
@@ -245,8 +245,8 @@ async def press(update: Update, context: Ctx) -> int:
             await reply(update, context, await t(update, context, f"sv.type.{data.action}", ref=ref))
             return TYPING
         elif data.action == "dec":
-            await service.get(ref, user.telegram_id)  # access check first: "not found" for others
-            if "decide" not in await service.actions(ref, user.telegram_id):
+            await service.queries.get(ref, user.telegram_id)  # access check first: "not found" for others
+            if "decide" not in await service.queries.actions(ref, user.telegram_id):
                 # Refuse a stale button now, not after the outcome, boundaries and a written reason.
                 raise FilingError("filing.error.illegal_transition")
             await _start_decision(update, context, ref, item=None)
@@ -259,7 +259,7 @@ async def press(update: Update, context: Ctx) -> int:
 
 # -- decisions (also look-back corrections) ------------------------------------------------------
 async def _start_decision(update: Update, context: Ctx, ref: str, item: int | None) -> None:
-    filing = await context.services.filings.get(ref, update.effective_user.id)
+    filing = await context.services.filings.queries.get(ref, update.effective_user.id)
     context.user_data[_PENDING] = {
         "action": "decide" if item is None else "correct",
         "ref": filing.ref,
@@ -334,17 +334,17 @@ async def typed(update: Update, context: Ctx) -> int:
     action, ref = pending["action"], pending["ref"]
     try:
         if action == "info":
-            await service.request_info(ref, user.telegram_id, text)
+            await service.workflow.request_info(ref, user.telegram_id, text)
         elif action == "note":
-            await service.add_internal_note(ref, user.telegram_id, text)
+            await service.workflow.add_internal_note(ref, user.telegram_id, text)
         elif action == "msg":
-            await service.message_cadre(ref, user.telegram_id, text)
+            await service.workflow.message_cadre(ref, user.telegram_id, text)
         elif action == "fans":
-            await service.answer_feedback(ref, user.telegram_id, text)
+            await service.workflow.answer_feedback(ref, user.telegram_id, text)
         elif action == "ffwd":
-            await service.forward_feedback(ref, user.telegram_id, text)
+            await service.workflow.forward_feedback(ref, user.telegram_id, text)
         elif action == "decide":
-            await service.decide(
+            await service.workflow.decide(
                 ref, user.telegram_id, pending["outcome"], text, pending["boundaries"], pending["distinctions"]
             )
         elif action == "clearnote":

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-Role = Literal["cadre", "supervisor", "admin"]
-ROLES: tuple[Role, ...] = ("cadre", "supervisor", "admin")
+
+class Role(StrEnum):
+    CADRE = "cadre"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+ROLES: tuple[Role, ...] = tuple(Role)
 
 
 class _Record(BaseModel):

@@ -80,7 +80,7 @@ async def build_world(chat: LocalChat) -> World:
     await users.add(CADRE_B, "cadre", "乙社区", display_name="孙五")
     await users.deactivate(GONE, actor=None)
     service = chat.services.filings
-    rc = await service.submit_request(
+    rc = await service.submission.request(
         OWNER,
         {
             "what_happened": "封控当晚没走招标，直接找超市订了一千份蔬菜包",
@@ -92,15 +92,15 @@ async def build_world(chat: LocalChat) -> World:
         },
         "matrix-rc",
     )
-    fb = await service.submit_feedback(
+    fb = await service.submission.feedback(
         OWNER,
         {"category": "problems", "text": "独居老人名单三个月没更新", "urgency": "urgent", "consent_public": False},
         "matrix-fb",
     )
-    pr = await service.preregister(
+    pr = await service.submission.preregister(
         OWNER, {"what": "未比价紧急采购两台发电机", "why_urgent": "暴雨停电", "expected_cost": "约两万元"}, "matrix-pr"
     )
-    rc_b = await service.submit_request(
+    rc_b = await service.submission.request(
         CADRE_B,
         {
             "what_happened": "乙社区临时租用客车转运群众",
@@ -273,21 +273,21 @@ class Action:
 
 
 async def _accept(w: World) -> None:
-    await w.chat.services.filings.accept(w.rc, SUP)
+    await w.chat.services.filings.workflow.accept(w.rc, SUP)
 
 
 async def _ask_info(w: World) -> None:
     await _accept(w)
-    await w.chat.services.filings.request_info(w.rc, SUP, "请补充超市报价单")
+    await w.chat.services.filings.workflow.request_info(w.rc, SUP, "请补充超市报价单")
 
 
 async def _read(w: World) -> None:
-    await w.chat.services.filings.mark_feedback_read(w.fb, SUP)
+    await w.chat.services.filings.workflow.mark_feedback_read(w.fb, SUP)
 
 
 async def _decide(w: World) -> None:
     await _accept(w)
-    await w.chat.services.filings.decide(
+    await w.chat.services.filings.workflow.decide(
         w.rc, SUP, "tolerated", "出于公心应急采购，无利益输送，予以容错。", {k: True for k in states.BOUNDARIES}, [1]
     )
 
@@ -400,7 +400,7 @@ ACTIONS = [
 
 
 async def _owner_draft_at_preview(w: World) -> None:
-    await w.chat.services.filings.save_draft(OWNER, "request", "preview", {"what_happened": "封控当晚采购"})
+    await w.chat.services.filings.drafts.save(OWNER, "request", "preview", {"what_happened": "封控当晚采购"})
 
 
 def _cases() -> list:
@@ -504,7 +504,7 @@ async def test_deactivated_in_the_middle_of_a_conversation(world: World) -> None
     assert "已停用" in clean(chat, out)
     assert (await dump(chat))["filing_events"] == before["filing_events"]
     # The owner, deactivated at the preview, cannot submit either.
-    await chat.services.filings.save_draft(OWNER, "request", "preview", {"what_happened": "x"})
+    await chat.services.filings.drafts.save(OWNER, "request", "preview", {"what_happened": "x"})
     await chat.services.users.deactivate(OWNER, actor=ADMIN)
     before = await dump(chat)
     out = await chat.press(OWNER, anchor, "fm:sub:r")
@@ -563,7 +563,7 @@ async def test_a_flooding_user_is_slowed_and_told_while_others_are_answered(slow
             assert other and "发得太快" not in texts(other)
     assert answered == 5 and warned == 1 and silent == 9, (answered, warned, silent)
     # What was dropped was not written: the draft holds only the answers let through.
-    draft = await chat.services.filings.load_draft(OWNER, "request")
+    draft = await chat.services.filings.drafts.load(OWNER, "request")
     assert draft is not None and "第5条" not in str(draft.data) and "第14条" not in str(draft.data)
     # A button press counts too, and is answered (the spinner stops) rather than ignored.
     anchor = (await chat.send(PEER, "/help"))[-1]
@@ -693,7 +693,7 @@ GUARDED = tuple(t for t in TABLES if t != "drafts")
 async def test_every_namespace_and_action_forged(world: World, role: str) -> None:
     chat, actor = world.chat, ROLES[role]
     await _owner_draft_at_preview(world)
-    await chat.services.filings.mark_feedback_read(world.fb, SUP)  # so fans/ffwd are possible for someone
+    await chat.services.filings.workflow.mark_feedback_read(world.fb, SUP)  # so fans/ffwd are possible for someone
     await chat.settle()
     owner_drafts = "SELECT * FROM drafts WHERE telegram_id = ? ORDER BY rowid"
     drafts_before = [tuple(r) for r in await chat.services.storage.db.fetchall(owner_drafts, (OWNER,))]
@@ -763,7 +763,7 @@ async def test_forged_ticks_cannot_cite_what_is_not_on_offer(world: World) -> No
     cadre's pre-registration) went into the draft, could never be unticked (only offered items are
     listed) and made the draft impossible to submit."""
     chat, service = world.chat, world.chat.services.filings
-    other = await service.preregister(
+    other = await service.submission.preregister(
         CADRE_B, {"what": "乙社区紧急租车", "why_urgent": "洪水", "expected_cost": "三千元"}, "matrix-pr-b"
     )
     body = {
@@ -773,19 +773,19 @@ async def test_forged_ticks_cannot_cite_what_is_not_on_offer(world: World) -> No
         "motive": "居民断菜",
         "remedy": "已补签合同",
     }
-    await service.save_draft(OWNER, "request", "cited_cases", body)
+    await service.drafts.save(OWNER, "request", "cited_cases", body)
     anchor = (await chat.send(OWNER, "/apply"))[-1]
     for data in ("fm:tk:r.x.y", "fm:tk:r.NOPE", "fc:cite:x.y", "fc:cite:NOPE"):
         clean(chat, await chat.press(OWNER, anchor, data))
-        assert (await service.load_draft(OWNER, "request")).data.get("cited_cases", []) == []
-    await service.save_draft(OWNER, "request", "preregistrations", body)
+        assert (await service.drafts.load(OWNER, "request")).data.get("cited_cases", []) == []
+    await service.drafts.save(OWNER, "request", "preregistrations", body)
     anchor = (await chat.send(OWNER, "/apply"))[-1]
     clean(chat, await chat.press(OWNER, anchor, f"fm:tk:r.{other.preregistration.ref}"))
-    assert (await service.load_draft(OWNER, "request")).data.get("preregistrations", []) == []
+    assert (await service.drafts.load(OWNER, "request")).data.get("preregistrations", []) == []
     assert "乙社区紧急租车" not in texts(chat.api.log, OWNER)
     # Their own pre-registration is still offered and ticked.
     clean(chat, await chat.press(OWNER, anchor, f"fm:tk:r.{world.pr}"))
-    assert (await service.load_draft(OWNER, "request")).data["preregistrations"] == [world.pr]
+    assert (await service.drafts.load(OWNER, "request")).data["preregistrations"] == [world.pr]
 
 
 async def test_decide_button_on_a_filing_that_cannot_be_decided_is_refused_at_once(world: World) -> None:
@@ -796,5 +796,5 @@ async def test_decide_button_on_a_filing_that_cannot_be_decided_is_refused_at_on
     shown = clean(chat, await chat.press(SUP, anchor, f"sv:dec:{world.rc}"))
     assert "当前状态下不能" in shown and "请选择结果" not in shown
     assert "请选择结果" not in clean(chat, await chat.press(SUP_B, anchor, f"sv:dec:{world.rc}"))
-    await chat.services.filings.accept(world.rc, SUP)
+    await chat.services.filings.workflow.accept(world.rc, SUP)
     assert "请选择结果" in clean(chat, await chat.press(SUP, anchor, f"sv:dec:{world.rc}"))

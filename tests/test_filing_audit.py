@@ -13,8 +13,8 @@ from tests.test_filing_support import CADRE_A, REQUEST, SUP_A1, World, make_worl
 @pytest.fixture
 async def world(tmp_path) -> World:
     w = await make_world(tmp_path)
-    ref = (await w.service.submit_request(CADRE_A, REQUEST, "k")).filing.ref
-    await w.service.accept(ref, SUP_A1)
+    ref = (await w.service.submission.request(CADRE_A, REQUEST, "k")).filing.ref
+    await w.service.workflow.accept(ref, SUP_A1)
     yield w
     await w.storage.close()
 
@@ -91,11 +91,11 @@ async def test_filings_and_history_cannot_be_deleted(world: World) -> None:
 
 
 async def test_filed_attachments_and_preregistrations_cannot_be_deleted(world: World) -> None:
-    attachment = await world.service.add_attachment(
+    attachment = await world.service.drafts.add_attachment(
         CADRE_A, "request", file_id="x", name="a.jpg", mime="image/jpeg", size=1
     )
-    await world.service.submit_request(CADRE_A, {**REQUEST, "evidence": [attachment.id]}, "k2")
-    await world.service.preregister(CADRE_A, {"what": "a", "why_urgent": "b", "expected_cost": "c"}, "p")
+    await world.service.submission.request(CADRE_A, {**REQUEST, "evidence": [attachment.id]}, "k2")
+    await world.service.submission.preregister(CADRE_A, {"what": "a", "why_urgent": "b", "expected_cost": "c"}, "p")
     for sql in ("DELETE FROM attachments", "DELETE FROM preregistrations"):
         with pytest.raises(sqlite3.IntegrityError):
             await world.storage.db.execute(sql)

@@ -91,7 +91,7 @@ async def test_draft_survives_restart_and_resume(settings, knowledge) -> None:
         # …and /resume brings back the same step with nothing lost.
         resumed = await chat.send(CADRE, "/resume")
         assert "动机" in texts(resumed)
-        draft = await chat.services.filings.load_draft(CADRE, "request")
+        draft = await chat.services.filings.drafts.load(CADRE, "request")
         assert draft.data["what_happened"] == ANSWERS[0] and draft.data["consequences"] == ANSWERS[2]
     finally:
         await chat.stop()
@@ -106,9 +106,9 @@ async def test_cancel_keeps_draft_and_wrong_files_are_refused(chat: LocalChat) -
     assert "不支持" in texts(refused)
     big = await chat.send_document(CADRE, "big.pdf", b"x" * (21 * 1024 * 1024), "application/pdf")
     assert "太大" in texts(big)
-    assert await chat.services.filings.draft_attachments(CADRE, "request") == []
+    assert await chat.services.filings.drafts.attachments(CADRE, "request") == []
     assert "草稿已保存" in texts(await chat.send(CADRE, "/cancel"))
-    assert (await chat.services.filings.load_draft(CADRE, "request")).data["remedy"] == ANSWERS[4]
+    assert (await chat.services.filings.drafts.load(CADRE, "request")).data["remedy"] == ANSWERS[4]
 
 
 async def test_preregistration_and_feedback(chat: LocalChat) -> None:

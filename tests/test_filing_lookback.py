@@ -33,9 +33,9 @@ async def world(tmp_path) -> World:
 
 
 async def _decided(world: World, cadre: int, decider: int, key: str, outcome: str = "not_tolerated") -> str:
-    ref = (await world.service.submit_request(cadre, REQUEST, key)).filing.ref
-    await world.service.accept(ref, decider)
-    await world.service.decide(ref, decider, outcome, REASON, BOUNDS_OK)
+    ref = (await world.service.submission.request(cadre, REQUEST, key)).filing.ref
+    await world.service.workflow.accept(ref, decider)
+    await world.service.workflow.decide(ref, decider, outcome, REASON, BOUNDS_OK)
     return ref
 
 
@@ -49,7 +49,7 @@ async def test_sample_is_seeded_and_reviewers_differ_from_deciders(world: World)
     run, items = await lookback.draw(ADMIN, START, end, seed=42)
     assert run.population == 7 and len(items) == 4 and run.seed == 42
     for item in items:
-        filing = await world.service.get(item.filing_ref, ADMIN)
+        filing = await world.service.queries.get(item.filing_ref, ADMIN)
         assert item.original_decider == filing.decided_by
         assert item.reviewer_id is not None and item.reviewer_id != filing.decided_by
         assert item.reviewer_id != filing.cadre_id
@@ -100,10 +100,10 @@ async def test_correction_records_new_decision_and_clearing_note(world: World) -
     )
     assert reviewed.result == "corrected" and reviewed.new_outcome == "tolerated"
     assert reviewed.clearing_note == note and reviewed.reviewer_id == SUP_A2
-    filing = await world.service.get(ref, CADRE_A)
+    filing = await world.service.queries.get(ref, CADRE_A)
     assert filing.state == "corrected" and filing.outcome == "tolerated" and filing.decided_by == SUP_A2
     assert filing.decision["clearing_note"] == note and filing.decision["corrects"] == "not_tolerated"
-    history = await world.service.history(ref, CADRE_A)
+    history = await world.service.queries.history(ref, CADRE_A)
     assert [e.action for e in history][-2:] == ["decide", "correct"]
     assert history[-2].payload["decision"]["outcome"] == "not_tolerated"  # the old decision stays in history
     corrected = [t for c, t in await world.outbox() if c == CADRE_A][-1]
@@ -122,7 +122,7 @@ async def test_confirmation(world: World) -> None:
     assert await lookback.assigned_to(SUP_A2) == [item]
     reviewed = await lookback.confirm(item.id, SUP_A2, "认定准确。")
     assert reviewed.result == "confirmed"
-    assert (await world.service.get(ref, ADMIN)).state == "confirmed"
+    assert (await world.service.queries.get(ref, ADMIN)).state == "confirmed"
     assert "filing.notify.confirmed" in await world.outbox_keys(CADRE_A)
     assert await lookback.assigned_to(SUP_A2) == []
     # A filing under review is not drawn again; a reviewed one can be.

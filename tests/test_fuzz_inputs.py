@@ -162,7 +162,7 @@ async def test_every_form_text_step(chat: LocalChat, step, text: str) -> None:
     await _people(chat)
     service = chat.services.filings
     earlier = {"what_happened": "封控当晚直接采购蔬菜包"} if kind == "request" else {}
-    await service.save_draft(CADRE, kind, current.name, earlier)
+    await service.drafts.save(CADRE, kind, current.name, earlier)
     assert_clean(chat, await chat.send(CADRE, ENTRY[kind]))  # resumes the draft at this step
     before = await dump(chat)
     try:
@@ -170,7 +170,7 @@ async def test_every_form_text_step(chat: LocalChat, step, text: str) -> None:
     except FilingError as exc:
         expected, refusal = None, exc
     shown = assert_clean(chat, await chat.send(CADRE, text))
-    draft = await service.load_draft(CADRE, kind)
+    draft = await service.drafts.load(CADRE, kind)
     if expected is None:
         assert await dump(chat) == before, "a rejected answer changed the database"
         if text:  # an empty message is not text at all: the form asks for text
@@ -207,7 +207,7 @@ async def _accepted_ref(chat: LocalChat) -> str:
     if row and row[1] == states.ACCEPTED:
         return row[0]
     if row and row[1] == states.INFO_REQUESTED:
-        await service.answer_info(row[0], CADRE, "报价单已补充")
+        await service.workflow.answer_info(row[0], CADRE, "报价单已补充")
         return row[0]
     body = {
         "what_happened": "封控当晚直接采购蔬菜包",
@@ -217,8 +217,8 @@ async def _accepted_ref(chat: LocalChat) -> str:
         "remedy": "已补签合同",
         "consent_public": False,
     }
-    result = await service.submit_request(CADRE, body, f"fuzz-{len(await service.my_filings(CADRE))}")
-    await service.accept(result.filing.ref, SUP)
+    result = await service.submission.request(CADRE, body, f"fuzz-{len(await service.queries.mine(CADRE))}")
+    await service.workflow.accept(result.filing.ref, SUP)
     return result.filing.ref
 
 
@@ -259,7 +259,7 @@ async def test_supervisor_texts(chat: LocalChat, action: str, text: str) -> None
 async def test_cadre_answer_to_an_information_request_fuzzed(chat: LocalChat) -> None:
     await _people(chat)
     ref = await _accepted_ref(chat)
-    await chat.services.filings.request_info(ref, SUP, "请补充报价单")
+    await chat.services.filings.workflow.request_info(ref, SUP, "请补充报价单")
     await chat.settle()
     anchor = (await chat.send(CADRE, "/my"))[-1]
     samples = [*PIECES, "字" * 5000, "\x00" * 10, "<b>" * 900]
@@ -659,8 +659,8 @@ MIMES = st.one_of(
 async def test_evidence_files(chat: LocalChat, name: str, mime: str, size: int | None) -> None:
     await _people(chat)
     service = chat.services.filings
-    await service.save_draft(CADRE, "request", "evidence", {"what_happened": "封控当晚直接采购蔬菜包"})
-    for attachment in await service.draft_attachments(CADRE, "request"):
+    await service.drafts.save(CADRE, "request", "evidence", {"what_happened": "封控当晚直接采购蔬菜包"})
+    for attachment in await service.drafts.attachments(CADRE, "request"):
         await chat.services.storage.db.execute("DELETE FROM attachments WHERE id = ?", (attachment.id,))
     assert_clean(chat, await chat.send(CADRE, "/apply"))
     before = await dump(chat)

@@ -86,15 +86,15 @@ async def _build(world: World) -> Scenario:
 
     async def submit(name: str, cadre: int, at: datetime, **extra) -> str:
         clock.set(at)
-        refs[name] = (await s.submit_request(cadre, {**REQUEST, **extra}, f"key-{name}")).filing.ref
+        refs[name] = (await s.submission.request(cadre, {**REQUEST, **extra}, f"key-{name}")).filing.ref
         return refs[name]
 
     async def decide(name: str, who: int, outcome: str, at: datetime) -> None:
         clock.set(at)
-        await s.decide(refs[name], who, outcome, REASON, BOUNDS_OK)
+        await s.workflow.decide(refs[name], who, outcome, REASON, BOUNDS_OK)
 
     clock.set(china(2, 8))
-    evidence = await s.add_attachment(CADRE_A, "request", file_id="f1", name="a.jpg", mime="image/jpeg", size=10)
+    evidence = await s.drafts.add_attachment(CADRE_A, "request", file_id="f1", name="a.jpg", mime="image/jpeg", size=10)
     r1 = await submit(
         "r1",
         CADRE_A,
@@ -104,31 +104,31 @@ async def _build(world: World) -> Scenario:
         cited_cases=["C001", "C002"],
         evidence=[evidence.id],
     )
-    await s.accept(r1, SUP_A1)
+    await s.workflow.accept(r1, SUP_A1)
     r2 = await submit("r2", CADRE_A2, china(2, 10), what_happened=SECRET_TEXT)
-    await s.accept(r2, SUP_A1)
+    await s.workflow.accept(r2, SUP_A1)
     clock.set(china(2, 11))
-    refs["fb1"] = (await s.submit_feedback(CADRE_A, {"category": "problems", "text": "反馈内容"}, "fb1")).filing.ref
+    refs["fb1"] = (await s.submission.feedback(CADRE_A, {"category": "problems", "text": "反馈内容"}, "fb1")).filing.ref
     clock.set(china(3, 11))
-    await s.answer_feedback(refs["fb1"], SUP_A1, "已收到，正在研究。")
+    await s.workflow.answer_feedback(refs["fb1"], SUP_A1, "已收到，正在研究。")
     await decide("r1", SUP_A1, "tolerated", china(4, 9))  # 2 working days
     r3 = await submit("r3", CADRE_B, china(6, 9))
-    await s.accept(r3, SUP_B)
+    await s.workflow.accept(r3, SUP_B)
     await decide("r2", SUP_A2, "partially_tolerated", china(6, 10))  # 4 working days
     await decide("r3", SUP_B, "not_tolerated", china(9, 9))  # Fri 09:00 → Mon 09:00: 1 working day, 3 days
     r4 = await submit("r4", CADRE_A, china(9, 9))
     r5 = await submit("r5", CADRE_A2, china(9, 9))
     clock.set(china(9, 10))
-    await s.accept(r4, SUP_A1)
-    await s.accept(r5, SUP_A1)
+    await s.workflow.accept(r4, SUP_A1)
+    await s.workflow.accept(r5, SUP_A1)
     clock.set(china(9, 11))
-    await s.request_info(r4, SUP_A1, "请补充采购凭证。")
+    await s.workflow.request_info(r4, SUP_A1, "请补充采购凭证。")
     clock.set(china(10, 11))
-    await s.answer_info(r4, CADRE_A, "凭证已补充，见附件说明。")
+    await s.workflow.answer_info(r4, CADRE_A, "凭证已补充，见附件说明。")
     await decide("r4", SUP_A2, "tolerated", china(12, 9))  # 3 working days, the info round-trip included
     r7 = await submit("r7", CADRE_A, china(13, 9))
     clock.set(china(13, 10))
-    await s.withdraw(r7, CADRE_A)
+    await s.workflow.withdraw(r7, CADRE_A)
 
     clock.set(china(16, 9))
     lookback = LookbackService(s, LookbackPolicy(share=1))
@@ -152,7 +152,7 @@ async def _build(world: World) -> Scenario:
     )
     await submit("r6", CADRE_B, china(30, 9))  # nobody accepts: overdue from Tue 31 March 09:00
     clock.set(china(30, 10))
-    refs["fb2"] = (await s.submit_feedback(CADRE_B, {"category": "situation", "text": "情况说明"}, "fb2")).filing.ref
+    refs["fb2"] = (await s.submission.feedback(CADRE_B, {"category": "situation", "text": "情况说明"}, "fb2")).filing.ref
     await decide("r5", SUP_A1, "not_tolerated", china(31, 10))  # due 30 March 10:00: late
     east = (await world.storage.units.by_name("东区")).id
     west = (await world.storage.units.by_name("西区")).id

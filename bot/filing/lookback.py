@@ -34,9 +34,9 @@ class LookbackPolicy:
 class LookbackService:
     def __init__(self, filings: FilingService, policy: LookbackPolicy | None = None) -> None:
         self.filings = filings
-        self.storage = filings.storage
-        self.repo = filings.repo
-        self.users = filings.users
+        self.storage = filings.ctx.storage
+        self.repo = filings.ctx.repo
+        self.users = filings.ctx.users
         self.policy = policy or LookbackPolicy()
 
     async def draw(
@@ -93,7 +93,7 @@ class LookbackService:
                 )
                 items.append(item)
                 if reviewer is not None:
-                    await self.filings._notify(
+                    await self.filings.notices.send(
                         reviewer.telegram_id,
                         "lookback.notify.assigned",
                         f"lb{item.id}",
@@ -164,7 +164,7 @@ class LookbackService:
     async def confirm(self, item_id: int, reviewer_id: int, note: str = "") -> LookbackItem:
         async with self.storage.transaction():
             item = await self._open_item(item_id, reviewer_id)
-            await self.filings.change(item.filing_ref, reviewer_id, "confirm", message=note or None)
+            await self.filings.workflow.change(item.filing_ref, reviewer_id, "confirm", message=note or None)
             await self._record(item, reviewer_id, result="confirmed", note=note.strip()[:2000])
         return await self._reload(item_id)
 
@@ -182,7 +182,7 @@ class LookbackService:
         """A misjudgment: a new decision, a clearing note, the cadre told — all in one transaction."""
         async with self.storage.transaction():
             item = await self._open_item(item_id, reviewer_id)
-            filing = await self.filings.change(
+            filing = await self.filings.workflow.change(
                 item.filing_ref,
                 reviewer_id,
                 "correct",

@@ -30,8 +30,18 @@ from pydantic import ValidationError
 
 from bot.filing.errors import TransitionError
 from bot.filing.models import clean_text
+from storage.records import Role
 
-__all__ = ["Transition", "TransitionError", "allowed_actions", "clean_message", "transition"]
+__all__ = [
+    "EFFECTS",
+    "Effect",
+    "Notice",
+    "Transition",
+    "TransitionError",
+    "allowed_actions",
+    "clean_message",
+    "transition",
+]
 
 # ---- states ------------------------------------------------------------------------------------
 
@@ -76,8 +86,8 @@ STATE_OUTCOME = {state: outcome for outcome, state in OUTCOME_STATE.items()}
 BOUNDARIES = ("law", "org_interest", "others_rights")  # 三条边界: True = stayed inside it
 DISTINCTIONS = (1, 2, 3)  # 三个区分开来
 
-SUPERVISING = frozenset({"supervisor", "admin"})
-ANYONE = frozenset({"cadre", "supervisor", "admin"})
+SUPERVISING = frozenset({Role.SUPERVISOR, Role.ADMIN})
+ANYONE = frozenset(Role)
 
 REASON_MIN = 15
 MESSAGE_MAX = 2000
@@ -107,6 +117,66 @@ FEEDBACK_TRANSITIONS: dict[tuple[str, str], Rule] = {
     (SUBMITTED, "read"): Rule(READ, SUPERVISING),
     (READ, "answer"): Rule(ANSWERED, SUPERVISING, message=True),
     (READ, "forward"): Rule(FORWARDED, SUPERVISING, message=True),
+}
+
+# ---- what happens after each action ---------------------------------------------------------
+# Read beside the rules above: the deadlines an action moves and who is told. bot/filing/workflow.py
+# carries them out inside the action's transaction.
+
+DeadlineOp = Literal["start", "complete", "pause", "resume", "complete_all"]
+Fact = Literal["message", "decision", "due"]  # what a notice carries beyond the reference
+
+
+@dataclass(frozen=True)
+class Notice:
+    key: str
+    to: Literal["cadre", "supervisors"] = "cadre"
+    purpose: str | None = None  # which buttons the notice gets (handlers/notify_buttons.py)
+    carries: frozenset[Fact] = frozenset()
+
+
+@dataclass(frozen=True)
+class Effect:
+    deadlines: tuple[tuple[DeadlineOp, str | None], ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+_MESSAGE: frozenset[Fact] = frozenset({"message"})
+_DECISION: frozenset[Fact] = frozenset({"decision"})
+
+EFFECTS: dict[str, Effect] = {
+    "accept": Effect(
+        deadlines=(("complete", "accept"), ("start", "decide")),
+        notices=(Notice("filing.notify.accepted", carries=frozenset({"due"})),),
+    ),
+    "request_info": Effect(
+        deadlines=(("pause", "decide"),),
+        notices=(Notice("filing.notify.info_requested", purpose="answer_info", carries=_MESSAGE),),
+    ),
+    "answer_info": Effect(
+        deadlines=(("resume", "decide"),),
+        notices=(
+            Notice("filing.notify.info_sent"),
+            Notice("filing.notify.info_answered", to="supervisors", purpose="answered", carries=_MESSAGE),
+        ),
+    ),
+    "decide": Effect(
+        deadlines=(("complete_all", None),), notices=(Notice("filing.notify.decided", carries=_DECISION),)
+    ),
+    "correct": Effect(
+        deadlines=(("complete_all", None),), notices=(Notice("filing.notify.corrected", carries=_DECISION),)
+    ),
+    "withdraw": Effect(
+        deadlines=(("complete_all", None),),
+        notices=(
+            Notice("filing.notify.withdrawn"),
+            Notice("filing.notify.withdrawn_supervisor", to="supervisors", carries=_MESSAGE),
+        ),
+    ),
+    "confirm": Effect(notices=(Notice("filing.notify.confirmed"),)),
+    "read": Effect(notices=(Notice("filing.notify.feedback_read", carries=_MESSAGE),)),
+    "answer": Effect(notices=(Notice("filing.notify.feedback_answered", carries=_MESSAGE),)),
+    "forward": Effect(notices=(Notice("filing.notify.feedback_forwarded", carries=_MESSAGE),)),
 }
 
 TABLES: dict[str, dict[tuple[str, str], Rule]] = {"request": REQUEST_TRANSITIONS, "feedback": FEEDBACK_TRANSITIONS}

@@ -1,0 +1,114 @@
+"""Drafts: everything a cadre has typed so far, saved at every step, and the evidence sent meanwhile."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from bot.filing.context import FilingContext
+from bot.filing.errors import FilingError
+from bot.filing.notify import FilingNotices
+from bot.filing.workdays import iso
+from storage.records_filings import Attachment, Draft
+
+DRAFT_KINDS = ("request", "feedback", "prereg")
+
+
+class DraftService:
+    def __init__(self, ctx: FilingContext, notices: FilingNotices) -> None:
+        self.ctx = ctx
+        self.notices = notices
+
+    async def save(self, user_id: int, kind: str, step: str, data: Mapping[str, Any]) -> Draft:
+        """Save the conversation so far; called at every step, so nothing typed is ever lost."""
+        _check_kind(kind)
+        if not step or len(step) > 64:
+            raise FilingError("filing.error.invalid")
+        encoded = json.dumps(dict(data), ensure_ascii=False, default=str)
+        if len(encoded.encode("utf-8")) > self.ctx.limits.max_draft_bytes:
+            raise FilingError("filing.error.draft_too_large")
+        return await self.ctx.repo.save_draft(user_id, kind, step, json.loads(encoded), iso(self.ctx.now()))
+
+    async def load(self, user_id: int, kind: str) -> Draft | None:
+        _check_kind(kind)
+        return await self.ctx.repo.load_draft(user_id, kind)
+
+    async def of_user(self, user_id: int) -> list[Draft]:
+        """Every unfinished draft of a user (for /resume)."""
+        return await self.ctx.repo.drafts_of(user_id)
+
+    async def discard(self, user_id: int, kind: str) -> bool:
+        _check_kind(kind)
+        return await self.ctx.repo.delete_draft(user_id, kind)
+
+    async def add_attachment(
+        self,
+        user_id: int,
+        kind: str,
+        *,
+        file_id: str,
+        name: str,
+        mime: str,
+        size: int,
+        file_unique_id: str | None = None,
+    ) -> Attachment:
+        """Keep a photo or document sent while drafting; checked for type, size and count."""
+        _check_kind(kind)
+        limits, repo = self.ctx.limits, self.ctx.repo
+        mime = (mime or "").lower().strip()
+        if mime not in limits.allowed_mime:
+            raise FilingError("filing.error.file_type", mime=mime or "?")
+        # Telegram may omit a document's size (0 here): we never download evidence, so an unknown
+        # size is accepted; a known one over the limit is not.
+        if size < 0 or size > limits.max_file_bytes:
+            raise FilingError("filing.error.file_too_large", limit_mb=limits.max_file_bytes // (1024 * 1024))
+        if not file_id or len(file_id) > 256:
+            raise FilingError("filing.error.bad_attachment")
+        async with self.ctx.storage.transaction():
+            draft = await repo.load_draft(user_id, kind)
+            if draft is None:
+                draft = await repo.save_draft(user_id, kind, "evidence", {}, iso(self.ctx.now()))
+            existing = await repo.draft_attachments(draft.id)
+            if len(existing) >= limits.max_attachments:
+                raise FilingError("filing.error.too_many_files", limit=limits.max_attachments)
+            return await repo.add_attachment(
+                owner_id=user_id,
+                file_id=file_id,
+                name=(name or "")[:200],
+                mime=mime,
+                size=size,
+                at=iso(self.ctx.now()),
+                draft_id=draft.id,
+                file_unique_id=file_unique_id,
+            )
+
+    async def attachments(self, user_id: int, kind: str) -> list[Attachment]:
+        draft = await self.load(user_id, kind)
+        return await self.ctx.repo.draft_attachments(draft.id) if draft else []
+
+    async def remind_idle(self) -> list[Draft]:
+        """Nudge users whose draft was left untouched for ``draft_reminder_after`` (once per pause)."""
+        now = self.ctx.now()
+        reminded = []
+        for draft in await self.ctx.repo.idle_drafts(iso(now - self.ctx.limits.draft_reminder_after)):
+            async with self.ctx.storage.transaction():
+                await self.ctx.repo.mark_draft_reminded(draft.id, iso(now))
+                await self.notices.send(
+                    draft.telegram_id,
+                    "filing.notify.draft_reminder",
+                    f"draft:{draft.id}:{draft.updated_at}",
+                    labels={"kind": f"filing.kind.{draft.kind}"},
+                )
+            reminded.append(draft)
+        return reminded
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in DRAFT_KINDS:
+        raise FilingError("filing.error.unknown_kind", kind=kind)
+
+
+def submit_key(draft: Draft) -> str:
+    """An idempotency key for submitting a draft: the same draft files once however often it is sent."""
+    return f"{draft.telegram_id}:{draft.kind}:{draft.id}:{draft.created_at}"

@@ -1,0 +1,126 @@
+"""Reading filings: one's own, one filing with its history and deadlines, the queue, search.
+
+Every read goes through :class:`~bot.filing.access.FilingAccess`: a filing out of reach and one
+that does not exist look the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.filing import states
+from bot.filing.access import FilingAccess
+from bot.filing.context import FilingContext
+from bot.filing.deadlines import DeadlineStatus
+from bot.filing.errors import AccessError
+from bot.filing.references import normalize_ref
+from bot.filing.workdays import iso
+from bot.users import SUPERVISING
+from storage.records_filings import Attachment, Filing, FilingEvent, PreRegistration
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    filing: Filing
+    deadlines: list[DeadlineStatus]
+
+    @property
+    def overdue(self) -> bool:
+        return any(d.state == "overdue" for d in self.deadlines)
+
+
+class FilingQueries:
+    def __init__(self, ctx: FilingContext, access: FilingAccess) -> None:
+        self.ctx = ctx
+        self.access = access
+
+    async def mine(self, cadre_id: int, kind: str | None = None) -> list[Filing]:
+        """The user's own requests and feedback, newest first."""
+        return await self.ctx.repo.by_cadre(cadre_id, kind)
+
+    async def my_preregistrations(self, cadre_id: int) -> list[PreRegistration]:
+        return await self.ctx.repo.preregs_by_cadre(cadre_id)
+
+    async def get(self, ref: str, viewer_id: int) -> Filing:
+        filing, _ = await self.access.load(ref, viewer_id)
+        return filing
+
+    async def history(self, ref: str, viewer_id: int) -> list[FilingEvent]:
+        """Every change with time and reason; the filer never sees internal notes."""
+        filing, viewer = await self.access.load(ref, viewer_id)
+        if filing.cadre_id == viewer.telegram_id:
+            return await self.ctx.repo.events(filing.ref, "cadre")
+        return await self.ctx.repo.events(filing.ref)
+
+    async def attachments(self, ref: str, viewer_id: int) -> list[Attachment]:
+        filing, _ = await self.access.load(ref, viewer_id)
+        return await self.ctx.repo.attachments_of(filing.ref)
+
+    async def deadlines(self, ref: str, viewer_id: int) -> list[DeadlineStatus]:
+        """Every deadline of the filing, met, paused, open or overdue."""
+        filing, _ = await self.access.load(ref, viewer_id)
+        return await self.ctx.deadlines.of(filing.ref, self.ctx.now())
+
+    async def actions(self, ref: str, viewer_id: int) -> list[str]:
+        """What this viewer may do now (to build buttons); every press is checked again."""
+        filing, viewer = await self.access.load(ref, viewer_id)
+        return states.allowed_actions(filing, viewer.role, viewer.telegram_id)
+
+    async def queue(self, viewer_id: int) -> list[QueueItem]:
+        """Open filings of the viewer's units, oldest first (supervisors and admins only)."""
+        viewer = await self.access.viewer(viewer_id)
+        if viewer.role not in SUPERVISING:
+            raise AccessError("filing.error.not_allowed")
+        units = await self.ctx.users.visible_units(viewer)
+        now = self.ctx.now()
+        open_states = sorted(set(states.OPEN_REQUEST_STATES) | set(states.OPEN_FEEDBACK_STATES))
+        items = []
+        for filing in await self.ctx.repo.by_units(units, open_states):
+            if filing.cadre_id == viewer_id:
+                continue
+            items.append(QueueItem(filing, await self.ctx.deadlines.of(filing.ref, now)))
+        return items
+
+    async def search(
+        self,
+        viewer_id: int,
+        *,
+        ref: str | None = None,
+        cadre_id: int | None = None,
+        unit_id: int | None = None,
+        state: str | None = None,
+        kind: str | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+    ) -> list[Filing]:
+        """Filings of the viewer's units matching every given criterion, oldest first.
+
+        Supervisors and admins only; criteria outside the viewer's units simply match nothing.
+        ``date_from``/``date_to`` bound the filing time, [from, to).
+        """
+        viewer = await self.access.viewer(viewer_id)
+        if viewer.role not in SUPERVISING:
+            raise AccessError("filing.error.not_allowed")
+        units = await self.ctx.users.visible_units(viewer)
+        if unit_id is not None:
+            if units is not None and unit_id not in units:
+                return []
+            units = [unit_id]
+        if ref is not None:
+            canonical = normalize_ref(ref)
+            filing = await self.ctx.repo.get(canonical) if canonical else None
+            found = [filing] if filing and (units is None or filing.unit_id in units) else []
+        else:
+            found = await self.ctx.repo.by_units(units, [state] if state else None, kind)
+        start = iso(date_from) if date_from else None
+        end = iso(date_to) if date_to else None
+        return [
+            f
+            for f in found
+            if (cadre_id is None or f.cadre_id == cadre_id)
+            and (state is None or f.state == state)
+            and (kind is None or f.kind == kind)
+            and (start is None or f.created_at >= start)
+            and (end is None or f.created_at < end)
+        ]
