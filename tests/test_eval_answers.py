@@ -41,6 +41,16 @@ async def test_dev_question_set_regression_guard(settings: Settings, knowledge: 
     assert summary["n"] == len(questions) and summary["n_neg"] >= 1
 
 
+async def test_own_tuning_sets_regression_guard(settings: Settings, knowledge: KnowledgeService) -> None:
+    # qa_tune*.jsonl: our own development sets (colloquial, voice, near-scope negatives)
+    questions = [q for name in ("qa_tune.jsonl", "qa_tune2.jsonl") for q in ea.load_questions(DATA / name)]
+    results = await ea.run_questions(questions, settings, KnowledgeService(knowledge.current))
+    summary = ea.summary(results)
+    failed = [(r.question["q"], r.answer[:60]) for r in results if not r.passed]
+    assert summary["answer_accuracy"] >= 0.95, failed
+    assert summary["negative_refusal"] >= 0.9, failed
+
+
 def test_command_prints_details_then_one_json_line(tmp_path, monkeypatch, capsys) -> None:
     path = tmp_path / "q.jsonl"
     rows = [
