@@ -42,7 +42,7 @@ def _bench_load(users: int, minutes: float) -> dict:
     )
     if result.returncode == 2 and "invalid choice" in result.stderr:  # the subcommand is not wired into the CLI yet
         result = subprocess.run(
-            [*pin, sys.executable, "-m", "bot.bench_load", *options],
+            [*pin, sys.executable, "-m", "bench.load", *options],
             capture_output=True,
             text=True,
             cwd=ROOT,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.knowledge_service import Snapshot
+from bot.kb.service import Snapshot
 from knowledge.intent import Guess, IntentModel, model_for
 from knowledge.matcher import Hit, Matcher, MatchResult
 

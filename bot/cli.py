@@ -85,8 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--queries", type=int, default=200)
     bench.add_argument("--seed", type=int, default=7)
     bench.add_argument("--no-memory", action="store_true", help="skip the tracemalloc build (slow at 100,000 cases)")
-    from bot import bench_load, report_cli
-
+    from bench import load as bench_load
+    from bot.runtime import report_cli
     bench_load.add_parser(sub)
     report_cli.add_parsers(sub)
     return parser
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cadrebot: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot import report_cli
+    from bot.runtime import report_cli
     from storage.audit_seal import AuditKeyError
     from storage.errors import StorageUnavailable
     from storage.process_lock import DatabaseInUse
@@ -118,18 +118,18 @@ def main(argv: list[str] | None = None) -> int:
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.token is None:
         print("cadrebot: no CADREBOT_TELEGRAM_TOKEN configured, starting the console chat.", file=sys.stderr)
-        from bot.console import run_console
+        from bot.runtime.console import run_console
 
         await run_console(settings)
         return 0
-    from bot.telegram_runner import run_telegram
+    from bot.runtime.runner import run_telegram
 
     await run_telegram(settings, webhook_url=args.webhook, listen=args.listen)
     return 0
 
 
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.console import run_console
+    from bot.runtime.console import run_console
 
     await run_console(settings, args.as_user, demo=args.demo)
     return 0
@@ -192,9 +192,9 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _kb(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import kb_admin
-    from bot.kb_admin import KbAdmin, KbAdminError, KbStateError
-    from bot.knowledge_service import KnowledgeService
+    from bot.kb import admin as kb_admin
+    from bot.kb.admin import KbAdmin, KbAdminError, KbStateError
+    from bot.kb.service import KnowledgeService
     from bot.storage_access import open_storage
     from knowledge.loader import dump_case_file
 
@@ -325,7 +325,7 @@ async def _bench_match(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.backup import BackupError, backup, restore
+    from bot.ops.backup import BackupError, backup, restore
 
     try:
         if args.command == "backup":
@@ -341,8 +341,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _bench_load(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import bench_load
-
+    from bench import load as bench_load
     return await bench_load.command(settings, args)
 
 

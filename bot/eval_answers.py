@@ -1,7 +1,7 @@
 """``cadrebot eval-answers QUESTIONS.jsonl``: answer quality measured through the real chat.
 
 Every question is typed, as a registered cadre in a private chat, into the very same
-python-telegram-bot ``Application`` the console and the tests drive (``bot/local_chat.py``), so
+python-telegram-bot ``Application`` the console and the tests drive (``bot/runtime/local_chat.py``), so
 the intent classifier, the FAQ/article retrieval, the case matcher and the reply views are all
 the production path. The file format and the scoring are ``../shared/eval/QA_FORMAT.md``:
 
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
-from bot.knowledge_service import KnowledgeService
-from bot.local_api import SentMessage
-from bot.local_chat import LocalChat
+from bot.kb.service import KnowledgeService
+from bot.runtime.local_chat import LocalChat
+from bot.transport.local_api import SentMessage
 from knowledge.evaluation import percentile
 
 __all__ = ["QaResult", "load_questions", "run_questions", "score", "summary"]

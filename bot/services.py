@@ -5,19 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.clearing import ClearingService
 from bot.config import Settings
+from bot.filing.clearing import ClearingService
 from bot.filing.context import FilingLimits
 from bot.filing.deadlines import DeadlinePolicy
 from bot.filing.lookback import LookbackPolicy, LookbackService
 from bot.filing.service import FilingService
 from bot.filing.workdays import Clock, WorkCalendar
 from bot.i18n import Catalogue
-from bot.kb_admin import KbAdmin
-from bot.knowledge_service import KnowledgeService
-from bot.notifier import Notifier
-from bot.rate_limit import RateLimiter
+from bot.kb.admin import KbAdmin
+from bot.kb.service import KnowledgeService
+from bot.ops.rate_limit import RateLimiter
 from bot.storage_access import open_storage
+from bot.transport.notifier import Notifier
 from bot.users import UserService
 from storage.sqlite.storage import SqliteStorage
 
@@ -35,7 +35,7 @@ class Services:
     filings: FilingService
     lookback: LookbackService
     clearing: ClearingService
-    # Years without a working-day calendar already warned about in this process (bot/calendar_watch.py).
+    # Years without a working-day calendar already warned about in this process (bot/filing/calendar_watch.py).
     calendar_warned: set[int] = field(default_factory=set)
     _locales: dict[int, str] = field(default_factory=dict)
 

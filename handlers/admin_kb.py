@@ -16,9 +16,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import case_drafts, kb_admin
 from bot.filing.errors import FilingError
-from bot.kb_admin import KbAdminError, KbStateError, SectionDiff
+from bot.kb import admin as kb_admin
+from bot.kb import case_drafts
+from bot.kb.admin import KbAdminError, KbStateError, SectionDiff
 from handlers import knowledge_views, menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, as_id, cb, pattern

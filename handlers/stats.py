@@ -10,7 +10,8 @@ from pathlib import Path
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import calendar_watch, reports
+from bot.filing import calendar_watch
+from bot.supervision import reports
 from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern

@@ -190,7 +190,7 @@ def _answer_path(cases: Sequence[GuidingCase], matcher: Matcher, texts: Sequence
     ``bot.advice.advise``) over the same knowledge base; empty when the bot is not importable."""
     try:
         from bot.advice import advise
-        from bot.knowledge_service import Snapshot
+        from bot.kb.service import Snapshot
         from knowledge.loader import load_bundled
     except ImportError:  # pragma: no cover - the knowledge package used on its own
         return {}

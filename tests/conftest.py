@@ -8,8 +8,8 @@ import pytest
 import pytest_asyncio
 
 from bot.config import Settings
-from bot.knowledge_service import KnowledgeService
-from bot.local_chat import LocalChat
+from bot.kb.service import KnowledgeService
+from bot.runtime.local_chat import LocalChat
 from tests.http_api import FakeTelegram
 
 DATA = Path(__file__).parent / "data"

@@ -2,7 +2,7 @@
 # ruff: noqa: ASYNC109, ASYNC230
 """A Bot API server on 127.0.0.1 for end-to-end tests of the real ``cadrebot run`` process.
 
-It speaks HTTP as Telegram does and answers with :class:`bot.local_api.LocalBotApi`'s semantics
+It speaks HTTP as Telegram does and answers with :class:`bot.transport.local_api.LocalBotApi`'s semantics
 (and refusals); updates for ``getUpdates`` are queued by the test.
 
 Telegram's delivery rules are kept: an update stays pending (and is delivered again, e.g. to a
@@ -33,7 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.local_api import LocalBotApi, SentMessage
+from bot.transport.local_api import LocalBotApi, SentMessage
 
 _JSON_FIELDS = {
     "reply_markup",

@@ -20,8 +20,8 @@ import pytest
 from bot.config import Settings
 from bot.filing import states
 from bot.i18n import Catalogue
-from bot.knowledge_service import KnowledgeService
-from bot.local_chat import LocalChat
+from bot.kb.service import KnowledgeService
+from bot.runtime.local_chat import LocalChat
 from tests.conftest import ADMIN, texts
 
 OWNER, SUP, SUP_B, CADRE_B, GONE, PEER, STRANGER = 2, 3, 4, 5, 6, 8, 90
@@ -115,8 +115,7 @@ async def build_world(chat: LocalChat) -> World:
     world = World(chat, rc.filing.ref, fb.filing.ref, pr.preregistration.ref, rc_b.filing.ref)
     # An upload the admin staged and has not confirmed yet.
     kb = chat.services.knowledge.current.kb
-    from bot import kb_admin
-
+    from bot.kb import admin as kb_admin
     world.staged, _ = await chat.services.kb_admin.stage(
         ADMIN, kb_admin.replace(kb, "faq", list(kb.faq)[:-1]), "matrix: drop one FAQ entry"
     )
@@ -720,7 +719,7 @@ async def test_webhook_requires_telegrams_secret_header(tmp_path: Path, monkeypa
     """Without a secret token anyone who finds the webhook's address can post updates as any user."""
     from telegram.ext import Updater
 
-    from bot import telegram_runner
+    from bot.runtime import runner as telegram_runner
     from tests.http_api import FakeTelegram
 
     telegram = FakeTelegram()

@@ -1,4 +1,4 @@
-"""One anonymiser for the public digest and /draftcase drafts (bot/anonymise.py).
+"""One anonymiser for the public digest and /draftcase drafts (bot/supervision/anonymise.py).
 
 Personal data is generated from faker's zh_CN provider data (surnames and given names, cities,
 districts, street names, plate provinces) and written the ways people write it — spaced, dotted,
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot.anonymise import COMMON_SURNAMES, anonymise, normalise, pseudonym
+from bot.supervision.anonymise import COMMON_SURNAMES, anonymise, normalise, pseudonym
 
 SURNAMES = list(Person.last_names)
 GIVEN = list(Person.first_names)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.backup import backup, restore
-from bot.local_chat import LocalChat
+from bot.ops.backup import backup, restore
+from bot.runtime.local_chat import LocalChat
 from storage.sqlite.storage import SqliteStorage
 from tests.conftest import register
 from tests.test_cli_console import cadrebot

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.bench_load import NaiveMatcher, run_load
-from bot.knowledge_service import KnowledgeService
+from bench.load import NaiveMatcher, run_load
+from bot.kb.service import KnowledgeService
 
 KEYS = ("users", "updates", "updates_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "peak_mb", "db_mb")
 

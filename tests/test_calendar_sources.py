@@ -15,12 +15,12 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from bot import calendar_watch
-from bot.app import _deadlines
 from bot.config import Settings
+from bot.filing import calendar_watch
 from bot.filing.deadlines import Deadlines
 from bot.filing.workdays import DEFAULT_CALENDAR, ChineseCalendarSource, ManualClock, WorkCalendar
-from bot.local_chat import LocalChat
+from bot.runtime.app import _deadlines
+from bot.runtime.local_chat import LocalChat
 from storage.records_filings import Deadline
 from tests.conftest import ADMIN, DATA, register, texts
 from tests.test_filing_chat import _fill_request

@@ -22,7 +22,7 @@ def test_locales_have_the_same_keys_and_placeholders() -> None:
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_template_is_valid_telegram_html(locale: str) -> None:
-    from bot.telegram_rules import parse_html
+    from bot.transport.telegram_rules import parse_html
 
     for key in cat.keys(locale):
         rendered = cat.t(locale, key, **{p: "x" for p in cat.placeholders(cat.raw(locale, key))})

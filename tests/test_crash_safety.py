@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.audit import verify_storage
+from bot.ops.audit import verify_storage
 from storage.sqlite.storage import SqliteStorage
 from tests.http_api import (
     ANSWERS,

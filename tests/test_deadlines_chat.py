@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.app import _deadlines, _draft_reminders
 from bot.filing.workdays import ManualClock
-from bot.local_chat import LocalChat
+from bot.runtime.app import _deadlines, _draft_reminders
+from bot.runtime.local_chat import LocalChat
 from tests.conftest import ADMIN, register, texts
 from tests.test_filing_chat import _fill_request
 

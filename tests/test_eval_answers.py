@@ -7,7 +7,7 @@ import json
 from bot import eval_answers as ea
 from bot.cli import main
 from bot.config import Settings
-from bot.knowledge_service import KnowledgeService
+from bot.kb.service import KnowledgeService
 from tests.conftest import DATA
 
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from bot.audit import verify_chain, verify_storage
+from bot.ops.audit import verify_chain, verify_storage
 from tests.test_filing_support import CADRE_A, REQUEST, SUP_A1, World, make_world
 
 

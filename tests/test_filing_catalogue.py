@@ -75,7 +75,9 @@ async def test_a_broken_catalogue_does_not_lose_a_filing(tmp_path) -> None:
     def broken(locale: str, key: str, **values: object) -> str:
         raise KeyError(key)
 
-    service = FilingService(w.storage, w.users, w.service.ctx.notifier, broken, clock=w.clock, calendar=w.service.calendar)
+    service = FilingService(
+        w.storage, w.users, w.service.ctx.notifier, broken, clock=w.clock, calendar=w.service.calendar
+    )
     result = await service.submission.request(CADRE_A, REQUEST, "k")
     assert result.created
     assert any(result.filing.ref in text for _, text in await w.outbox())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.local_chat import LocalChat
+from bot.runtime.local_chat import LocalChat
 from tests.conftest import register, texts
 
 CADRE, SUPERVISOR, OTHER_SUPERVISOR = 2, 3, 4

@@ -42,7 +42,7 @@ def texts(locale: str, key: str, **values: object) -> str:
 
 
 class RecordingNotifier:
-    """Writes to the real outbox, like bot.notifier.Notifier, without touching telegram."""
+    """Writes to the real outbox, like bot.transport.notifier.Notifier, without touching telegram."""
 
     def __init__(self, storage: SqliteStorage) -> None:
         self.storage = storage

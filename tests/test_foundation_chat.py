@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.local_chat import LocalChat
+from bot.runtime.local_chat import LocalChat
 from tests.conftest import ADMIN, register, texts
 
 

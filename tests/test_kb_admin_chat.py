@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bot.local_chat import LocalChat
+from bot.runtime.local_chat import LocalChat
 from tests.conftest import ADMIN, register, texts
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.kb_admin import KbAdmin
-from bot.knowledge_service import KnowledgeService
+from bot.kb.admin import KbAdmin
+from bot.kb.service import KnowledgeService
 from storage.sqlite.storage import SqliteStorage
 from tests.test_cli_console import cadrebot
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import kb_admin
+from bot.kb import admin as kb_admin
 from knowledge.loader import load_bundled
 from tests.test_knowledge_loader import guiding_cases
 

@@ -26,8 +26,8 @@ from openpyxl import load_workbook
 from bot.filing.lookback import LookbackPolicy, LookbackService
 from bot.filing.workdays import WorkCalendar
 from bot.i18n import Catalogue
-from bot.report_cli import COMMANDS, build_parser, main_for_tests
-from bot.reports import (
+from bot.runtime.report_cli import COMMANDS, build_parser, main_for_tests
+from bot.supervision.reports import (
     COLUMNS,
     compute_stats,
     decisions_chart,
@@ -38,7 +38,7 @@ from bot.reports import (
     write_csv,
     write_xlsx,
 )
-from bot.telegram_rules import parse_html
+from bot.transport.telegram_rules import parse_html
 from storage.sqlite.storage import SqliteStorage
 from tests.test_filing_support import (
     ADMIN,
@@ -152,7 +152,9 @@ async def _build(world: World) -> Scenario:
     )
     await submit("r6", CADRE_B, china(30, 9))  # nobody accepts: overdue from Tue 31 March 09:00
     clock.set(china(30, 10))
-    refs["fb2"] = (await s.submission.feedback(CADRE_B, {"category": "situation", "text": "情况说明"}, "fb2")).filing.ref
+    refs["fb2"] = (
+        await s.submission.feedback(CADRE_B, {"category": "situation", "text": "情况说明"}, "fb2")
+    ).filing.ref
     await decide("r5", SUP_A1, "not_tolerated", china(31, 10))  # due 30 March 10:00: late
     east = (await world.storage.units.by_name("东区")).id
     west = (await world.storage.units.by_name("西区")).id

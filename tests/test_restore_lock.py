@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import BackupError, backup, restore
+from bot.ops.backup import BackupError, backup, restore
 from storage.process_lock import DatabaseInUse, ServingLock, holder, lock_file
 from storage.sqlite.storage import SqliteStorage
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.local_chat import LocalChat
+from bot.runtime.local_chat import LocalChat
 from tests.conftest import register, texts
 
 

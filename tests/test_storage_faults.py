@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import verify_storage
 from bot.config import Settings
-from bot.knowledge_service import KnowledgeService
-from bot.local_chat import LocalChat
+from bot.kb.service import KnowledgeService
+from bot.ops.audit import verify_storage
+from bot.runtime.local_chat import LocalChat
 from storage.db import Database
 from storage.errors import StorageProblem, StorageUnavailable
 from storage.sqlite.storage import SqliteStorage

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.audit import verify_chain
-from bot.local_chat import LocalChat
+from bot.ops.audit import verify_chain
+from bot.runtime.local_chat import LocalChat
 from tests.conftest import ADMIN, register, texts
 from tests.test_filing_chat import _fill_request
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.i18n import escape, split_message
-from bot.telegram_rules import BadRequest, check_reply_markup, check_text, parse_html
+from bot.transport.telegram_rules import BadRequest, check_reply_markup, check_text, parse_html
 from handlers.callback_data import Callback, cb
 
 

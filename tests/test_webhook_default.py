@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli, telegram_runner
+from bot import cli
 from bot.config import Settings
+from bot.runtime import runner as telegram_runner
 from tests.conftest import ADMIN
 
 TOKEN = "123456:TEST-webhook-default-token"

@@ -13,7 +13,7 @@ Where working days come from, first match wins:
 2. the ``chinese-calendar`` package: the State Council's holidays and make-up days (调休) for the
    years it knows;
 3. weekends only, for a year neither covers: deadlines there are *provisional*
-   (:meth:`WorkCalendar.is_provisional`) and the admins are warned (``bot/calendar_watch.py``).
+   (:meth:`WorkCalendar.is_provisional`) and the admins are warned (``bot/filing/calendar_watch.py``).
 """
 
 from __future__ import annotations

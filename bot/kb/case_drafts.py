@@ -10,7 +10,7 @@ import re
 
 import jieba.analyse
 
-from bot.anonymise import PLACEHOLDER, anonymise
+from bot.supervision.anonymise import PLACEHOLDER, anonymise
 from knowledge.matcher import Matcher
 from knowledge.models import GuidingCase
 from storage.records_filings import Filing

@@ -10,10 +10,11 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Callba
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import calendar_watch, log_redact
+from bot.filing import calendar_watch
 from bot.i18n import LOCALES
-from bot.persistence import SqlitePersistence
+from bot.ops import log_redact
 from bot.services import Services
+from bot.transport.persistence import SqlitePersistence
 from handlers import register_all
 from handlers.context import Ctx
 from handlers.notify_buttons import make_markup

@@ -14,12 +14,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
 from bot.config import Settings
 from bot.filing.workdays import Clock
-from bot.knowledge_service import KnowledgeService
-from bot.local_api import LocalBotApi, SentMessage
+from bot.kb.service import KnowledgeService
+from bot.runtime.app import build_application
 from bot.services import Services
+from bot.transport.local_api import LocalBotApi, SentMessage
 
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1_000_000)

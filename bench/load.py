@@ -1,7 +1,7 @@
 """``cadrebot bench-load``: many simulated users driving the real Application, offline.
 
 Every simulated user is an asyncio task that sends real ``Update`` objects through
-:class:`bot.local_chat.LocalChat` (the same handlers, persistence, SQLite and Bot API
+:class:`bot.runtime.local_chat.LocalChat` (the same handlers, persistence, SQLite and Bot API
 serialisation as production) with a think time between actions, so the offered load grows
 with the number of users. At most ``concurrency`` updates are in flight at once (updates
 overlap as they do behind a webhook). Cadres ask questions and describe situations (FAQ
@@ -49,9 +49,9 @@ from typing import Any, Literal
 from telegram import Update
 
 from bot.config import Settings
-from bot.knowledge_service import KnowledgeService, Snapshot
-from bot.local_api import SentMessage
-from bot.local_chat import LocalChat, _update_ids
+from bot.kb.service import KnowledgeService, Snapshot
+from bot.runtime.local_chat import LocalChat, _update_ids
+from bot.transport.local_api import SentMessage
 from knowledge.benchmark import synthetic_cases
 from knowledge.evaluation import percentile
 from knowledge.loader import load_bundled
@@ -848,7 +848,7 @@ async def command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bot.bench_load`` until the subcommand is wired into ``cadrebot``."""
+    """``python -m bench.load`` until the subcommand is wired into ``cadrebot``."""
     parser = argparse.ArgumentParser(prog="bench-load")
     sub = parser.add_subparsers(dest="command", required=True)
     add_parser(sub)

@@ -2,7 +2,7 @@
 
 ``LocalBotApi`` is a :class:`telegram.request.BaseRequest`, so ``Bot`` serialises every call exactly
 as it would for Telegram, and this class answers with Telegram's JSON shapes (and Telegram's
-refusals, see :mod:`bot.telegram_rules`).
+refusals, see :mod:`bot.transport.telegram_rules`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
-from bot.telegram_rules import (
+from bot.transport.telegram_rules import (
     MAX_CALLBACK_ANSWER,
     MAX_CAPTION,
     BadRequest,

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
-from bot.local_api import SentMessage
-from bot.local_chat import LocalChat
+from bot.runtime.local_chat import LocalChat
+from bot.transport.local_api import SentMessage
 from storage.process_lock import ServingLock
 
 HELP = (

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from bot.knowledge_service import KnowledgeService
+from bot.kb.service import KnowledgeService
 from knowledge import loader
 from knowledge.models import KnowledgeBase
 from storage.records import KbVersion

@@ -16,8 +16,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot.app import build_application
 from bot.config import Settings
+from bot.runtime.app import build_application
 from bot.services import Services
 from storage.process_lock import ServingLock
 

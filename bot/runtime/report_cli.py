@@ -96,7 +96,15 @@ def _calendar():
 
 async def _report(settings: Any, args: argparse.Namespace) -> int:
     from bot.i18n import Catalogue
-    from bot.reports import compute_stats, decisions_chart, export_rows, plain_text, stats_text, write_csv, write_xlsx
+    from bot.supervision.reports import (
+        compute_stats,
+        decisions_chart,
+        export_rows,
+        plain_text,
+        stats_text,
+        write_csv,
+        write_xlsx,
+    )
 
     try:
         start, end = _dates(args)
@@ -148,7 +156,7 @@ async def _report(settings: Any, args: argparse.Namespace) -> int:
 
 
 async def _digest(settings: Any, args: argparse.Namespace) -> int:
-    from bot.reports import digest
+    from bot.supervision.reports import digest
 
     try:
         start, end = _dates(args)
@@ -180,7 +188,7 @@ async def _digest(settings: Any, args: argparse.Namespace) -> int:
 
 
 async def _audit(settings: Any, args: argparse.Namespace) -> int:
-    from bot.audit import AuditProblem, verify_chain
+    from bot.ops.audit import AuditProblem, verify_chain
     from storage.audit_seal import AuditKeyError
 
     if args.action not in ("verify", "head"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.filing.errors import AccessError, FilingError
 from bot.filing.models import clean_text
-from bot.notifier import Notifier
+from bot.transport.notifier import Notifier
 from bot.users import UserService
 from storage.sqlite.storage import SqliteStorage
 

@@ -1,7 +1,7 @@
 """Superior and social supervision: statistics, exports, a weekly chart and the public digest.
 
 Transport-free: every function takes a storage backend (``SqliteStorage``) and plain values;
-``bot.report_cli`` and the ``/stats`` handler only format and deliver what these return.
+``bot.runtime.report_cli`` and the ``/stats`` handler only format and deliver what these return.
 
 Definitions (the same everywhere in this module):
 
@@ -42,9 +42,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from bot.anonymise import anonymise
 from bot.filing import states
 from bot.filing.workdays import DAY, WorkCalendar, iso, parse_iso
+from bot.supervision.anonymise import anonymise
 from storage.records_filings import Deadline, Filing
 
 __all__ = [
@@ -662,7 +662,7 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]{}<>#|~])")
 
 
 def public_text(text: str, names: Iterable[str] = (), *, limit: int | None = None) -> str:
-    """Free text for the digest: anonymised (``bot.anonymise``), on one line, shortened, Markdown-safe.
+    """Free text for the digest: anonymised (``bot.supervision.anonymise``), on one line, shortened, Markdown-safe.
 
     It is shortened only after anonymising, so a cut can never leave half a phone number readable.
     """
