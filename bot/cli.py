@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-memory", action="store_true", help="skip the tracemalloc build (slow at 100,000 cases)")
     from bench import load as bench_load
     from bot.runtime import report_cli
+
     bench_load.add_parser(sub)
     report_cli.add_parsers(sub)
     return parser
@@ -342,6 +343,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _bench_load(settings: Settings, args: argparse.Namespace) -> int:
     from bench import load as bench_load
+
     return await bench_load.command(settings, args)
 
 

@@ -116,6 +116,7 @@ async def build_world(chat: LocalChat) -> World:
     # An upload the admin staged and has not confirmed yet.
     kb = chat.services.knowledge.current.kb
     from bot.kb import admin as kb_admin
+
     world.staged, _ = await chat.services.kb_admin.stage(
         ADMIN, kb_admin.replace(kb, "faq", list(kb.faq)[:-1]), "matrix: drop one FAQ entry"
     )
