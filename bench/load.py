@@ -55,7 +55,7 @@ from bot.transport.local_api import SentMessage
 from knowledge.benchmark import synthetic_cases
 from knowledge.evaluation import percentile
 from knowledge.loader import load_bundled
-from knowledge.matcher import Hit, Kind, MatchResult
+from knowledge.matching import Hit, Kind, MatchResult
 from knowledge.models import FaqEntry, GuidingCase, KnowledgeBase, PolicyArticle
 
 __all__ = ["NaiveMatcher", "add_parser", "command", "run_load"]
@@ -73,7 +73,7 @@ _MAX_SAMPLES = 8
 
 
 class NaiveMatcher:
-    """Same API as :class:`knowledge.matcher.Matcher`, answering by a full WRatio scan."""
+    """Same API as :class:`knowledge.matching.Matcher`, answering by a full WRatio scan."""
 
     CONFIDENT = 50.0  # WRatio score (0..100); an exact fragment of a long text scores 60 (scaled partial ratio)
     AMBIGUITY = 2.0

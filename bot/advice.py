@@ -14,7 +14,7 @@ from typing import Literal
 
 from bot.kb.service import Snapshot
 from knowledge.intent import Guess, IntentModel, model_for
-from knowledge.matcher import Hit, Matcher, MatchResult
+from knowledge.matching import Hit, Matcher, MatchResult
 
 Mode = Literal["ask", "cases"]
 Kind = Literal["answer", "cases", "nothing", "greeting", "writing", "offtopic"]

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardMarkup
 from bot.i18n import Catalogue, Html, escape
 from handlers.callback_data import cb
 from handlers.reply import keyboard
-from knowledge.matcher import MatchResult
+from knowledge.matching import MatchResult
 from knowledge.models import GuidingCase, KnowledgeBase, PolicyArticle
 
 _BOUNDARIES = ("law", "org_interest", "others_rights")

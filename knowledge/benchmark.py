@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from knowledge.evaluation import percentile
-from knowledge.matcher import Matcher
+from knowledge.matching import Matcher
 from knowledge.models import GuidingCase
 
 __all__ = ["run_bench", "synthetic_cases", "synthetic_queries"]

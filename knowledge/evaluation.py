@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.matcher import Matcher
+from knowledge.matching import Matcher
 from knowledge.models import CaseFile, GuidingCase
 
 __all__ = ["evaluate", "load_queries", "run_eval"]

@@ -13,7 +13,7 @@ from bot.i18n import LOCALES, Catalogue
 from knowledge import conduct as cd
 from knowledge.evaluation import load_cases
 from knowledge.loader import load_bundled
-from knowledge.matcher import Matcher
+from knowledge.matching import Matcher
 from knowledge.models import GuidingCase
 
 DATA = Path(__file__).parent / "data"
@@ -173,7 +173,7 @@ def test_the_reply_says_what_tips_the_balance(pairs: Matcher) -> None:
 
 def test_pivot_line_is_rendered_in_the_case_cards(pairs: Matcher) -> None:
     from handlers.knowledge_views import case_cards
-    from knowledge.matcher import Hit, MatchResult
+    from knowledge.matching import Hit, MatchResult
 
     kb = load_bundled().model_copy(update={"cases": PAIRS})
     hits = tuple(Hit(id=c.id, kind="case", score=1.0, confidence=0.9, why=("冷库",)) for c in PAIRS[:2])

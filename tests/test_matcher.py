@@ -1,4 +1,4 @@
-"""The matcher (knowledge/matcher.py) and its evaluation on the development set."""
+"""The matcher (knowledge/matching/) and its evaluation on the development set."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from knowledge import normalize as nz
 from knowledge.evaluation import evaluate, load_cases, load_queries, run_eval
-from knowledge.matcher import Hit, Matcher, MatchResult
+from knowledge.matching import Hit, Matcher, MatchResult
 from knowledge.models import FaqEntry, PolicyArticle
 
 DATA = Path(__file__).parent / "data"
@@ -333,7 +333,7 @@ def test_classify(full: Matcher, queries) -> None:
 
 def test_no_dev_ids_or_queries_in_the_matcher() -> None:
     knowledge = Path(__file__).parents[1] / "knowledge"
-    src = (knowledge / "matcher.py").read_text(encoding="utf-8")
+    src = "".join(p.read_text(encoding="utf-8") for p in (knowledge / "matching").glob("*.py"))
     lex = "".join(p.read_text(encoding="utf-8") for p in (knowledge / "lexicon").glob("*"))
     for line in DEV_QUERIES.read_text(encoding="utf-8").splitlines():
         q = json.loads(line)["query"]

@@ -115,7 +115,7 @@ def test_stopword_lists_load() -> None:
 def test_lexicon_is_well_formed_data() -> None:
     import yaml
 
-    from knowledge.matcher import default_lexicon
+    from knowledge.matching.lexicon import default_lexicon
 
     data = yaml.safe_load((nz.LEXICON_DIR / "synonyms.yaml").read_text(encoding="utf-8"))
     groups = [g for section in data["groups"].values() for g in section]

@@ -11,7 +11,7 @@ import re
 import jieba.analyse
 
 from bot.supervision.anonymise import PLACEHOLDER, anonymise
-from knowledge.matcher import Matcher
+from knowledge.matching import Matcher
 from knowledge.models import GuidingCase
 from storage.records_filings import Filing
 

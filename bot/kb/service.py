@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from knowledge import intent
 from knowledge.loader import load_bundled
-from knowledge.matcher import Matcher
+from knowledge.matching import Matcher
 from knowledge.models import KnowledgeBase
 
 
