@@ -19,8 +19,7 @@ refusals, replies with the generic error text, ERROR log records, and replies th
 did not get (a missing button or confirmation). Peak memory is the process's resident set
 (sampled from /proc every 0.2 s, falling back to ``getrusage`` maxrss), harness included.
 
-``baseline=True`` runs the same script with the matcher replaced by :class:`NaiveMatcher`,
-a full rapidfuzz WRatio scan over every entry's concatenated text.
+``baseline=True`` runs the same script with the matcher replaced by :class:`bench.naive.NaiveMatcher`.
 """
 
 from __future__ import annotations
@@ -41,24 +40,24 @@ import tempfile
 import time
 import traceback
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from telegram import Update
 
+from bench.naive import NaiveMatcher
 from bot.config import Settings
 from bot.kb.service import KnowledgeService, Snapshot
 from bot.runtime.local_chat import LocalChat, _update_ids
 from bot.transport.local_api import SentMessage
-from knowledge.benchmark import synthetic_cases
 from knowledge.evaluation import percentile
 from knowledge.loader import load_bundled
-from knowledge.matching import Hit, Kind, MatchResult
-from knowledge.models import FaqEntry, GuidingCase, KnowledgeBase, PolicyArticle
+from knowledge.models import KnowledgeBase
+from knowledge.synthetic import synthetic_cases
 
-__all__ = ["NaiveMatcher", "add_parser", "command", "run_load"]
+__all__ = ["add_parser", "command", "run_load"]
 
 ADMIN = 1
 FIRST_USER = 10_000
@@ -67,66 +66,6 @@ SUPERVISOR_SHARE = 0.1
 ERROR_TEXT = "抱歉，刚才出了点问题"  # common.error in bot/locales/zh.yaml
 _REF = re.compile(r"RC-\d{4}-\d{6}")
 _MAX_SAMPLES = 8
-
-
-# --------------------------------------------------------------------------- naive baseline
-
-
-class NaiveMatcher:
-    """Same API as :class:`knowledge.matching.Matcher`, answering by a full WRatio scan."""
-
-    CONFIDENT = 50.0  # WRatio score (0..100); an exact fragment of a long text scores 60 (scaled partial ratio)
-    AMBIGUITY = 2.0
-
-    def __init__(self, cases: Sequence[GuidingCase], faq: Sequence[FaqEntry], articles: Sequence[PolicyArticle]):
-        self._cases = [
-            (c.id, "case", "\n".join([c.title, " ".join(c.keywords), c.background, c.error_elements])) for c in cases
-        ]
-        self._answers = [
-            (f.id, "faq", "\n".join([f.question, *f.alternatives, " ".join(f.keywords), f.answer])) for f in faq
-        ] + [(a.id, "article", "\n".join([a.title, a.summary, " ".join(a.keywords), a.body])) for a in articles]
-
-    @classmethod
-    def build(
-        cls,
-        cases: Sequence[GuidingCase],
-        faq: Sequence[FaqEntry] = (),
-        articles: Sequence[PolicyArticle] = (),
-        lexicon: object = None,
-    ) -> NaiveMatcher:
-        return cls(cases, faq, articles)
-
-    def index_bytes(self) -> int:
-        return sum(len(t.encode()) for _, _, t in self._cases + self._answers)
-
-    def match_cases(self, text: str, k: int = 3) -> MatchResult:
-        return self._scan(self._cases, text, k)
-
-    def answer(self, text: str, k: int = 3) -> MatchResult:
-        return self._scan(self._answers, text, k)
-
-    def related_cases(self, text: str, k: int = 5) -> MatchResult:
-        return self._scan(self._cases, text, k)
-
-    def classify(self, text: str) -> Literal["question", "situation"]:
-        raw = text if isinstance(text, str) else ""
-        cue = any(w in raw for w in ("吗", "怎么", "什么", "如何", "能不能", "是否", "?", "？"))
-        return "question" if cue else "situation"
-
-    @classmethod
-    def _scan(cls, entries: list[tuple[str, Kind, str]], text: str, k: int) -> MatchResult:
-        from rapidfuzz import fuzz, process
-
-        if not entries or k <= 0 or not isinstance(text, str) or not text.strip():
-            return MatchResult(hits=(), confident=False, ambiguous=False)
-        found = process.extract(text, [t for _, _, t in entries], scorer=fuzz.WRatio, limit=k)
-        hits = tuple(
-            Hit(id=entries[i][0], kind=entries[i][1], score=float(s), confidence=float(s) / 100.0, why=())
-            for _, s, i in found
-        )
-        confident = bool(hits) and hits[0].score >= cls.CONFIDENT
-        ambiguous = confident and len(hits) > 1 and hits[0].score - hits[1].score < cls.AMBIGUITY
-        return MatchResult(hits=hits, confident=confident, ambiguous=ambiguous)
 
 
 def _knowledge(kb: KnowledgeBase, base: KnowledgeService | None, baseline: bool) -> KnowledgeService:
@@ -611,7 +550,7 @@ async def run_load(
     ``think_s`` is a user's mean pause before typing (buttons take a third of it), so the
     offered load is about ``users / think_s`` updates per second. ``knowledge`` reuses a built
     matcher; otherwise the bundled knowledge base is used, its cases replaced by ``cases``
-    synthetic ones (:func:`knowledge.benchmark.synthetic_cases`) when given. ``flush="update"``
+    synthetic ones (:func:`knowledge.synthetic.synthetic_cases`) when given. ``flush="update"``
     (as :class:`LocalChat` does) flushes PTB's persistence and drains the notifier after every
     update, inside the timed span; ``"interval"`` leaves both to their background loops, as in
     production.
@@ -845,17 +784,3 @@ async def command(settings: Settings, args: argparse.Namespace) -> int:
         line["baseline_ratio_p95"] = None
     print(json.dumps(line, ensure_ascii=False))
     return 1 if ours["errors"] else 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.load`` until the subcommand is wired into ``cadrebot``."""
-    parser = argparse.ArgumentParser(prog="bench-load")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    args = parser.parse_args(["bench-load", *(sys.argv[1:] if argv is None else argv)])
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return asyncio.run(command(None, args))  # type: ignore[arg-type]
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

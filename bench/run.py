@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _cadrebot(*args: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=ROOT, check=True
+        [sys.executable, "-m", "bot.runtime.cli", *args], capture_output=True, text=True, cwd=ROOT, check=True
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -34,7 +34,7 @@ def _bench_load(users: int, minutes: float) -> dict:
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     options = ["--users", str(users), "--minutes", str(minutes)]
     result = subprocess.run(
-        [*pin, sys.executable, "-m", "bot.cli", "bench-load", *options],
+        [*pin, sys.executable, "-m", "bot.runtime.cli", "bench-load", *options],
         capture_output=True,
         text=True,
         cwd=ROOT,

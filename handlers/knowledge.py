@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.advice import Mode, advise
+from bot.kb.advice import Mode, advise
 from handlers import knowledge_views as views
 from handlers import menu
 from handlers.access import locale, require, t

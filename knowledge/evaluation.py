@@ -5,7 +5,7 @@ python -m knowledge.evaluation CASES.json QUERIES.jsonl [--details]
 
 ``--with`` mixes other case files in as distractors (the queries' expected ids stay those of
 CASES.json; the ids of every file must be distinct); ``--synthetic N`` adds N synthetic
-distractor cases recombined from the bundled knowledge base (``knowledge/benchmark.py``), so
+distractor cases recombined from the bundled knowledge base (``knowledge/synthetic.py``), so
 the same queries are measured among N other cases.
 """
 
@@ -118,8 +118,8 @@ def with_distractors(cases: Sequence[GuidingCase], others: Sequence[Path] = (), 
                 seen.add(c.id)
                 out.append(c)
     if synthetic:
-        from knowledge.benchmark import synthetic_cases
         from knowledge.loader import load_bundled
+        from knowledge.synthetic import synthetic_cases
 
         out.extend(synthetic_cases(synthetic, load_bundled().cases))
     return out

@@ -10,7 +10,7 @@ restarted bot) until a later ``getUpdates`` carries an ``offset`` above its id; 
 is forgotten. On top of that the test can inject faults per method (:meth:`FakeTelegram.fail`,
 :meth:`delay`, :meth:`drop`), block a chat (403), duplicate updates and deliver them out of order.
 
-:class:`BotProcess` starts the real ``python -m bot.cli run`` against this server.
+:class:`BotProcess` starts the real ``python -m bot.runtime.cli run`` against this server.
 """
 
 from __future__ import annotations
@@ -398,7 +398,7 @@ class FakeTelegram:
 
 # -- the real process ------------------------------------------------------------------------------
 class BotProcess:
-    """``python -m bot.cli run`` against a FakeTelegram, on one database; restartable, killable."""
+    """``python -m bot.runtime.cli run`` against a FakeTelegram, on one database; restartable, killable."""
 
     def __init__(self, telegram: FakeTelegram, db_path: Path, workdir: Path, **env: str) -> None:
         self.telegram = telegram
@@ -427,7 +427,7 @@ class BotProcess:
 
     def cli(self, *args: str, db_path: Path | None = None) -> subprocess.CompletedProcess[str]:
         """Run another ``cadrebot`` command on the same database (or ``db_path``): backup, restore…"""
-        return self._python("-m", "bot.cli", *args, db_path=db_path)
+        return self._python("-m", "bot.runtime.cli", *args, db_path=db_path)
 
     def add_users(self, *users: tuple[int, str, str | None], seconded: tuple[int, ...] = ()) -> None:
         """(telegram id, role, unit) each, registered with ``cadrebot users add`` — every command in
@@ -441,7 +441,7 @@ class BotProcess:
                 args.append("--seconded")
             commands.append(args)
         script = (
-            "import json, sys\nfrom bot.cli import main\n"
+            "import json, sys\nfrom bot.runtime.cli import main\n"
             "for args in json.loads(sys.argv[1]):\n    assert main(args) == 0, args\n"
         )
         self._python("-c", script, json.dumps(commands))
@@ -466,7 +466,7 @@ class BotProcess:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.cli",
+                "bot.runtime.cli",
                 "run",
                 cwd=self.workdir,
                 env=self.env(),

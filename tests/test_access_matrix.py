@@ -597,7 +597,7 @@ async def test_token_never_appears_in_logs_even_at_debug(tmp_path: Path) -> None
     script = (
         "import logging, sys\n"
         "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)\n"
-        "from bot.cli import main\n"
+        "from bot.runtime.cli import main\n"
         "sys.exit(main(['run']))\n"
     )
     stderr_path = tmp_path / "stderr.log"

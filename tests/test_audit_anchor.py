@@ -152,7 +152,7 @@ def test_an_unreadable_key_stops_with_one_line(tmp_path: Path) -> None:
 def _cadrebot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"CADREBOT_DB_PATH": str(tmp_path / "bot.sqlite3"), "PATH": "/usr/bin:/bin"}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.runtime.cli", *args],
         capture_output=True,
         text=True,
         env=env,

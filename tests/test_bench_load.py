@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.load import NaiveMatcher, run_load
+from bench.load import run_load
+from bench.naive import NaiveMatcher
 from bot.kb.service import KnowledgeService
 
 KEYS = ("users", "updates", "updates_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "peak_mb", "db_mb")

@@ -16,7 +16,7 @@ def cadrebot(tmp_path: Path, *args: str, stdin: str = "", **env: str) -> subproc
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CADREBOT_")}
     clean.update({"CADREBOT_DB_PATH": str(tmp_path / "cli.sqlite3"), **env})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.runtime.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot import eval_answers as ea
-from bot.cli import main
 from bot.config import Settings
 from bot.kb.service import KnowledgeService
+from bot.runtime import eval_answers as ea
+from bot.runtime.cli import main
 from tests.conftest import DATA
 
 

@@ -38,7 +38,7 @@ async def test_run_process_answers_over_http(tmp_path: Path, telegram: FakeTeleg
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "bot.runtime.cli",
         "run",
         cwd=tmp_path,
         env=env,

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
 from bot.config import Settings
 from bot.runtime import runner as telegram_runner
+from bot.runtime.cli import chat, parser
 from tests.conftest import ADMIN
 
 TOKEN = "123456:TEST-webhook-default-token"
 
 
 def test_cli_listen_default_is_loopback() -> None:
-    args = cli._parser().parse_args(["run", "--webhook", "https://bot.example.org/tg"])
+    args = parser().parse_args(["run", "--webhook", "https://bot.example.org/tg"])
     assert args.listen == "127.0.0.1:8443"
 
 
@@ -55,11 +55,11 @@ async def test_webhook_server_binds_loopback_by_default(
         telegram_base_file_url=f"http://127.0.0.1:{telegram.port}/file/bot",
         admin_ids=[ADMIN],
     )
-    args = cli._parser().parse_args(["run", "--webhook", "https://bot.example.org/tg", *argv])
+    args = parser().parse_args(["run", "--webhook", "https://bot.example.org/tg", *argv])
     try:
         # (as in test_access_matrix: PTB's "still running" RuntimeError may replace ours on the way out)
         with pytest.raises((Started, RuntimeError)):
-            await cli._run(settings, args)
+            await chat.run(settings, args)
     finally:
         await telegram.stop()
     assert seen["listen"] == host

@@ -1,84 +1,31 @@
-"""Scale benchmark: index build time, query latency and memory at n cases, against a naive
-full-scan baseline (rapidfuzz WRatio of the query against every case's concatenated text).
+"""``cadrebot bench-match``: index build time, query latency and memory at n cases, against the
+naive full-scan baseline (:mod:`bench.naive`), on a synthetic knowledge base (:mod:`knowledge.synthetic`).
 
-    python -m knowledge.benchmark CASES.json N [N ...]
-
-The synthetic knowledge base is made deterministically (``seed``) by recombining the text
-of the given source cases sentence by sentence, so term statistics stay realistic; queries
-are fragments of synthetic cases' title/background, rewritten a little (a synonym swap, a
-dropped character) the way a cadre would type them.
+    python -m bench.match CASES.json N [N ...]
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import random
-import re
+import os
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.naive import NaiveMatcher
+from bot.kb.advice import advise
+from bot.kb.service import Snapshot
 from knowledge.evaluation import percentile
+from knowledge.loader import load_bundled
 from knowledge.matching import Matcher
-from knowledge.models import GuidingCase
+from knowledge.models import CaseFile, GuidingCase
+from knowledge.synthetic import synthetic_cases, synthetic_queries
 
-__all__ = ["run_bench", "synthetic_cases", "synthetic_queries"]
-
-_SENT = re.compile(r"(?<=[。；！？])")
-_TEXT_FIELDS = ("title", "background", "error_elements", "causes", "handling", "measures", "lessons")
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENT.split(text) if s.strip()]
-
-
-def synthetic_cases(n: int, source: Sequence[GuidingCase], seed: int = 7) -> list[GuidingCase]:
-    """``n`` cases whose fields are recombined from ``source`` sentence by sentence."""
-    if not source:
-        raise ValueError("need at least one source case")
-    rng = random.Random(seed)
-    pools = {f: [s for c in source for s in _sentences(getattr(c, f))] for f in _TEXT_FIELDS}
-    kw_pool = sorted({k for c in source for k in c.keywords})
-    out: list[GuidingCase] = []
-    for i in range(n):
-        base = source[rng.randrange(len(source))]
-        data = base.model_dump()
-        data["id"] = f"S{i:07d}"
-        for f in _TEXT_FIELDS:
-            own = _sentences(getattr(base, f))
-            k = max(1, len(own))
-            # keep about half of the base case's sentences, fill up from other cases
-            mixed = [s for s in own if rng.random() < 0.5] + rng.sample(pools[f], min(k, len(pools[f])))
-            rng.shuffle(mixed)
-            data[f] = "".join(mixed[: k + 1]) or getattr(base, f)
-        kws = list(dict.fromkeys(base.keywords[:3] + rng.sample(kw_pool, min(3, len(kw_pool)))))
-        data["keywords"] = kws[:8]
-        out.append(GuidingCase.model_validate(data))
-    return out
-
-
-def synthetic_queries(cases: Sequence[GuidingCase], n: int, seed: int = 7) -> list[tuple[str, str]]:
-    """(query, fragment): fragments of a case's title or background, lightly rewritten."""
-    rng = random.Random(seed + 1)
-    out: list[tuple[str, str]] = []
-    for _ in range(n):
-        c = cases[rng.randrange(len(cases))]
-        bg = c.background
-        style = rng.random()
-        if style < 0.3:
-            q = c.title
-        else:
-            a = rng.randrange(max(1, len(bg) - 40))
-            q = bg[a : a + rng.randint(12, 60)]
-        fragment = q
-        if style > 0.8 and len(q) > 6:
-            j = rng.randrange(len(q))
-            q = q[:j] + q[j + 1 :]  # a dropped character
-        out.append((q + rng.choice(["", "，会被追责吗", "，能容错吗", "，这种怎么处理"]), fragment))
-    return out
+__all__ = ["run_bench"]
 
 
 def run_bench(
@@ -91,11 +38,6 @@ def run_bench(
 ) -> dict:
     """Build time, p50/p95 latency and peak memory of the matcher at ``n_cases`` cases, and the
     latency of a naive rapidfuzz full scan over the same cases (on ``baseline_queries``)."""
-    import os
-    import tempfile
-
-    from rapidfuzz import fuzz, process
-
     cases = synthetic_cases(n_cases, source_cases, seed)
     qs = synthetic_queries(cases, queries, seed)
     gc.collect()
@@ -138,13 +80,13 @@ def run_bench(
 
     answer = _answer_path(cases, matcher, [q for q, _f in qs])
 
-    texts = ["\n".join([c.title, " ".join(c.keywords), c.background, c.error_elements]) for c in cases]
+    naive = NaiveMatcher.build(cases)
     base_lat: list[float] = []
     base_cpu: list[float] = []
     for q, _fragment in qs[:baseline_queries]:
         t = time.perf_counter()
         c = time.process_time()
-        process.extract(q, texts, scorer=fuzz.WRatio, limit=3)
+        naive.match_cases(q, k=3)
         base_cpu.append((time.process_time() - c) * 1000.0)
         base_lat.append((time.perf_counter() - t) * 1000.0)
 
@@ -187,13 +129,7 @@ def run_bench(
 
 def _answer_path(cases: Sequence[GuidingCase], matcher: Matcher, texts: Sequence[str]) -> dict:
     """p50/p95 of the chat's whole answer path (intent, then the retrieval it calls for:
-    ``bot.advice.advise``) over the same knowledge base; empty when the bot is not importable."""
-    try:
-        from bot.advice import advise
-        from bot.kb.service import Snapshot
-        from knowledge.loader import load_bundled
-    except ImportError:  # pragma: no cover - the knowledge package used on its own
-        return {}
+    ``bot.kb.advice.advise``) over the same knowledge base."""
     kb = load_bundled().model_copy(update={"cases": list(cases)})
     snap = Snapshot(1, kb, matcher)
     t0 = time.perf_counter()
@@ -212,8 +148,6 @@ def _answer_path(cases: Sequence[GuidingCase], matcher: Matcher, texts: Sequence
 
 
 def main(argv: list[str] | None = None) -> int:
-    from knowledge.models import CaseFile
-
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) < 2:
         print(__doc__)
