@@ -11,7 +11,9 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.filing import calendar_watch
-from bot.supervision import reports
+from bot.supervision.chart import decisions_chart
+from bot.supervision.exports import export_rows, write_xlsx
+from bot.supervision.stats import compute_stats, stats_text
 from handlers import menu
 from handlers.access import locale, require, t
 from handlers.callback_data import Callback, cb, pattern
@@ -42,7 +44,7 @@ async def stats(update: Update, context: Ctx) -> None:
         return
     services = context.services
     units = await services.users.visible_units(user)
-    figures = await reports.compute_stats(
+    figures = await compute_stats(
         services.storage,
         start=start,
         end=end,
@@ -58,7 +60,7 @@ async def stats(update: Update, context: Ctx) -> None:
             (await t(update, context, "statsui.btn_chart"), cb("st", "chart", span)),
         ]
     ]
-    text = reports.stats_text(figures, services.catalogue.t, loc)
+    text = stats_text(figures, services.catalogue.t, loc)
     gaps = await calendar_watch.uncovered_years(services)
     if gaps:  # deadlines counted with weekends only: say so where supervision looks
         gap = services.catalogue.t(loc, "statsui.calendar_gap", years=calendar_watch.years_text(gaps, loc))
@@ -86,19 +88,19 @@ async def files(update: Update, context: Ctx) -> None:
     chat_id = update.effective_chat.id
     with tempfile.TemporaryDirectory() as tmp:
         if data.action == "xlsx":
-            rows = await reports.export_rows(
+            rows = await export_rows(
                 services.storage, start=start, end=end, unit_ids=units, calendar=services.filings.calendar, now=now
             )
-            path = reports.write_xlsx(rows, Path(tmp) / f"cadrebot-{now:%Y%m%d}.xlsx")
+            path = write_xlsx(rows, Path(tmp) / f"cadrebot-{now:%Y%m%d}.xlsx")
             await services.storage.audit.append(
                 user.telegram_id, "export.xlsx", "", {"start": str(start), "end": str(end), "units": units}
             )
             await context.bot.send_document(chat_id, InputFile(io.BytesIO(path.read_bytes()), filename=path.name))
         else:
-            figures = await reports.compute_stats(
+            figures = await compute_stats(
                 services.storage, start=start, end=end, unit_ids=units, calendar=services.filings.calendar, now=now
             )
-            path = reports.decisions_chart(figures, Path(tmp) / "decisions.png")
+            path = decisions_chart(figures, Path(tmp) / "decisions.png")
             await context.bot.send_photo(chat_id, InputFile(io.BytesIO(path.read_bytes()), filename=path.name))
 
 

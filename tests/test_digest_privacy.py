@@ -19,7 +19,7 @@ import pytest
 from bot.config import ConfigError, Settings, load_settings
 from bot.runtime.local_chat import LocalChat
 from bot.supervision.anonymise import normalise
-from bot.supervision.reports import digest
+from bot.supervision.digest import digest
 from tests.conftest import ADMIN, register, texts
 from tests.test_filing_support import make_world
 from tests.test_reports import CAL, MARCH, NOW, _build, _run

@@ -28,17 +28,10 @@ from bot.filing.workdays import WorkCalendar
 from bot.i18n import Catalogue
 from bot.runtime.cli import COMMANDS, run_for_tests
 from bot.runtime.cli import parser as build_parser
-from bot.supervision.reports import (
-    COLUMNS,
-    compute_stats,
-    decisions_chart,
-    digest,
-    export_rows,
-    public_text,
-    stats_text,
-    write_csv,
-    write_xlsx,
-)
+from bot.supervision.chart import decisions_chart
+from bot.supervision.digest import digest, public_text
+from bot.supervision.exports import COLUMNS, export_rows, write_csv, write_xlsx
+from bot.supervision.stats import compute_stats, stats_text
 from bot.transport.telegram_rules import parse_html
 from storage.sqlite.storage import SqliteStorage
 from tests.test_filing_support import (

@@ -62,15 +62,9 @@ def _calendar():
 
 async def _report(settings: Any, args: argparse.Namespace) -> int:
     from bot.i18n import Catalogue
-    from bot.supervision.reports import (
-        compute_stats,
-        decisions_chart,
-        export_rows,
-        plain_text,
-        stats_text,
-        write_csv,
-        write_xlsx,
-    )
+    from bot.supervision.chart import decisions_chart
+    from bot.supervision.exports import export_rows, write_csv, write_xlsx
+    from bot.supervision.stats import compute_stats, plain_text, stats_text
 
     try:
         start, end = _dates(args)
@@ -122,7 +116,7 @@ async def _report(settings: Any, args: argparse.Namespace) -> int:
 
 
 async def _digest(settings: Any, args: argparse.Namespace) -> int:
-    from bot.supervision.reports import digest
+    from bot.supervision.digest import digest
 
     try:
         start, end = _dates(args)

@@ -1,0 +1,154 @@
+"""The internal exports (CSV, XLSX): one row per filing, no free text, the cadre as a Telegram id."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.filing.workdays import WorkCalendar
+from bot.supervision.stats import durations, gather, is_decided_late, overdue_deadlines
+
+__all__ = ["COLUMNS", "ExportRows", "as_rows", "export_rows", "write_csv", "write_xlsx"]
+
+COLUMNS: tuple[str, ...] = (
+    "ref",
+    "kind",
+    "unit",
+    "cadre_telegram_id",
+    "state",
+    "outcome",
+    "original_outcome",
+    "created_at",
+    "accepted_at",
+    "decided_at",
+    "corrected_at",
+    "workdays_to_decision",
+    "days_to_decision",
+    "overdue",
+    "decided_late",
+    "consent_public",
+    "cited_cases",
+    "attachments",
+)
+
+
+# ---- exports ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportRows:
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+
+    def all(self) -> list[dict[str, Any]]:
+        return [*self.requests, *self.feedback]
+
+
+async def export_rows(
+    storage: Any,
+    *,
+    start: date | None,
+    end: date | None,
+    unit_ids: list[int] | None,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> ExportRows:
+    """One row per filing created or decided (answered, for feedback) in the period; oldest first.
+
+    Internal: the cadre appears as a Telegram id, and no free text is exported.
+    """
+    facts = await gather(storage, start, end, unit_ids, calendar)
+    rows = ExportRows()
+    for filing in facts.filings:
+        decided_at = facts.decided_at(filing)
+        if not (facts.in_period(filing.created_at) or facts.in_period(decided_at)):
+            continue
+        workdays = days = None
+        if decided_at:
+            workdays, days = (round(v, 2) for v in durations(calendar, filing.created_at, decided_at))
+        deadlines = facts.deadlines.get(filing.ref, [])
+        body = filing.body or {}
+        row = {
+            "ref": filing.ref,
+            "kind": filing.kind,
+            "unit": facts.unit_name(filing.unit_id),
+            "cadre_telegram_id": filing.cadre_id,
+            "state": filing.state,
+            "outcome": filing.outcome or "",
+            "original_outcome": facts.original_outcome(filing) or "",
+            "created_at": filing.created_at,
+            "accepted_at": facts.accepted_at(filing) or "",
+            "decided_at": decided_at or "",
+            "corrected_at": facts.corrected_at(filing) or "",
+            "workdays_to_decision": workdays if workdays is not None else "",
+            "days_to_decision": days if days is not None else "",
+            "overdue": int(overdue_deadlines(deadlines, now) > 0),
+            "decided_late": int(is_decided_late(deadlines)),
+            "consent_public": int(filing.consent_public),
+            "cited_cases": len(body.get("cited_cases") or []),
+            "attachments": facts.attachments.get(filing.ref, 0),
+        }
+        (rows.requests if filing.kind == "request" else rows.feedback).append(row)
+    return rows
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (a unit named '=HYPERLINK(…)')."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def as_rows(rows: ExportRows | Iterable[Mapping[str, Any]]) -> ExportRows:
+    if isinstance(rows, ExportRows):
+        return rows
+    out = ExportRows()
+    for row in rows:
+        (out.feedback if row.get("kind") == "feedback" else out.requests).append(dict(row))
+    return out
+
+
+def write_csv(rows: ExportRows | Iterable[Mapping[str, Any]], path: Path | str) -> Path:
+    """Requests then feedback in one UTF-8 CSV (with a BOM, so spreadsheet programs read the Chinese)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for row in as_rows(rows).all():
+            writer.writerow([_cell(row.get(c, "")) for c in COLUMNS])
+    return path
+
+
+def write_xlsx(rows: ExportRows | Iterable[Mapping[str, Any]], path: Path | str) -> Path:
+    """Two sheets, ``requests`` and ``feedback``, each with a bold, frozen header row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = as_rows(rows)
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for title, sheet_rows in (("requests", data.requests), ("feedback", data.feedback)):
+        sheet = book.create_sheet(title)
+        sheet.append(list(COLUMNS))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in sheet_rows:
+            sheet.append([_cell(row.get(c, "")) for c in COLUMNS])
+        sheet.freeze_panes = "A2"
+        for index, name in enumerate(COLUMNS, start=1):
+            width = max([len(name), *(len(str(r.get(name, ""))) for r in sheet_rows)]) + 2
+            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width, 40)
+    book.save(path)
+    return path
