@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.kb.admin import KbAdmin
+from bot.kb.admin import KbAdmin, KbAdminError
 from bot.kb.service import KnowledgeService
 from storage.sqlite.storage import SqliteStorage
 from tests.test_cli_console import cadrebot
@@ -69,3 +69,43 @@ async def test_running_bot_picks_up_a_version_from_another_process(tmp_path: Pat
     assert bot_side.knowledge.current.kb.case("D001") is not None
     assert await bot_side.refresh() is False
     await bot_storage.close()
+
+
+def test_validate_refuses_what_an_upload_refuses(tmp_path: Path) -> None:
+    """A FAQ pointing at an article the knowledge base does not have: the upload refuses it, and so does validate."""
+    from knowledge.loader import load_bundled
+
+    kb = load_bundled()
+    entry = kb.faq[0].model_dump()
+    entry["articles"] = [*entry["articles"], "A-no-such-article"]
+    faq = tmp_path / "faq.yaml"
+    import yaml
+
+    faq.write_text(yaml.safe_dump([entry], allow_unicode=True), encoding="utf-8")
+    result = cadrebot(tmp_path, "kb", "validate", str(faq))
+    assert result.returncode == 1, result.stdout
+    assert f"faq.yaml: {entry['id']}: articles[{len(entry['articles']) - 1}]: unknown article A-no-such-article" in (
+        result.stderr
+    )
+    assert not (tmp_path / "cli.sqlite3").exists()  # validating creates no database
+
+    async def upload() -> str:
+        storage = await SqliteStorage.open(tmp_path / "upload.sqlite3")
+        try:
+            admin = KbAdmin(storage, KnowledgeService.bundled())
+            await admin.load_current()
+            try:
+                await admin.stage_upload(1, "faq.yaml", faq.read_bytes())
+            except KbAdminError as exc:
+                return "\n".join(exc.problems)
+            return ""
+        finally:
+            await storage.close()
+
+    import asyncio
+
+    assert asyncio.run(upload()) in result.stderr  # the very same lines
+    entry["articles"] = entry["articles"][:-1]
+    faq.write_text(yaml.safe_dump([entry], allow_unicode=True), encoding="utf-8")
+    ok = cadrebot(tmp_path, "kb", "validate", str(faq))
+    assert ok.returncode == 0 and "faq, 1 entries, all valid" in ok.stdout

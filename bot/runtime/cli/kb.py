@@ -39,18 +39,7 @@ async def _kb(settings: Settings, args: argparse.Namespace) -> int:
 
     max_bytes = settings.max_kb_file_mb * 1_000_000
     if args.action == "validate":
-        try:
-            data = args.file.read_bytes()
-            section, value = kb_admin.parse_upload(args.file.name, data, max_bytes)
-        except OSError as exc:
-            print(f"{args.file}: -: -: {exc.strerror}", file=sys.stderr)
-            return 1
-        except KbAdminError as exc:
-            print("\n".join(exc.problems), file=sys.stderr)
-            return 1
-        count = len(value.questions) if section == "selfcheck" else len(value)
-        print(f"{args.file}: {section}, {count} entries, all valid")
-        return 0
+        return await _validate(settings, args.file, max_bytes)
     storage = await open_storage(settings)
     try:
         admin = KbAdmin(storage, KnowledgeService.bundled(), max_bytes)
@@ -80,6 +69,48 @@ async def _kb(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await storage.close()
     return 0
+
+
+async def _validate(settings: Settings, file: Path, max_bytes: int) -> int:
+    """The upload's own checks: the file alone, then the knowledge base it would join (cross-references)."""
+    from bot.kb import admin as kb_admin
+    from bot.kb.admin import KbAdminError
+
+    try:
+        data = await asyncio.to_thread(file.read_bytes)
+        section, value = kb_admin.parse_upload(file.name, data, max_bytes)
+        kb_admin.replace(await _current_kb(settings), section, value)
+    except OSError as exc:
+        print(f"{file}: -: -: {exc.strerror}", file=sys.stderr)
+        return 1
+    except KbAdminError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    count = len(value.questions) if section == "selfcheck" else len(value)
+    print(f"{file}: {section}, {count} entries, all valid")
+    return 0
+
+
+def _has_database(settings: Settings) -> bool:
+    return str(settings.db_path) != ":memory:" and Path(settings.db_path).is_file()
+
+
+async def _current_kb(settings: Settings) -> Any:
+    """The knowledge base an upload would change now: the database's latest version, else the bundled one
+    (validating writes nothing and never creates a database)."""
+    from bot.storage_access import open_storage
+    from knowledge.loader import load_bundled
+    from knowledge.models import KnowledgeBase
+
+    if _has_database(settings):
+        storage = await open_storage(settings)
+        try:
+            latest = await storage.kb_versions.latest()
+        finally:
+            await storage.close()
+        if latest is not None:
+            return KnowledgeBase.model_validate_json(latest.content)
+    return load_bundled()
 
 
 async def _kb_import(admin: Any, args: argparse.Namespace) -> int:
