@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     accept_working_days: float = Field(default=1, gt=0, le=60)
     decide_working_days: float = Field(default=15, gt=0, le=120)
     holidays_file: Path | None = None
+    # Every displayed time and every day boundary (reports, exports, search dates, history).
+    timezone: str = "Asia/Shanghai"
     lookback_share: float = Field(default=0.1, gt=0, le=1)
     # The public digest names a unit only with at least this many decisions in the period.
     digest_min_unit_decisions: int = Field(default=3, ge=1, le=1000)
@@ -58,6 +60,14 @@ class Settings(BaseSettings):
     def _blank_token_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        from bot.clock import zone
+
+        zone(value)
         return value
 
     @field_validator("holidays_file")

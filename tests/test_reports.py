@@ -284,26 +284,39 @@ async def test_exports_csv_and_xlsx(scenario: Scenario, tmp_path: Path) -> None:
 
     xlsx_path = write_xlsx(rows, tmp_path / "report.xlsx")
     book = load_workbook(xlsx_path)
-    assert book.sheetnames == ["requests", "feedback"]
-    sheet = book["requests"]
-    assert [c.value for c in sheet[1]] == list(COLUMNS)
+    # For people, in Chinese: sheet names, headers and values from the catalogue, Beijing time.
+    assert book.sheetnames == ["容错申请", "借调干部反馈"]
+    sheet = book["容错申请"]
+    zh = Catalogue("zh")
+    assert [c.value for c in sheet[1]] == [zh.raw("zh", f"exports.column.{c}") for c in COLUMNS]
+    assert sheet.cell(1, 1).value == "编号"
     assert sheet.max_row == 1 + 7
     col = {name: i + 1 for i, name in enumerate(COLUMNS)}
     line = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, col["ref"]).value == refs["r5"])
-    assert sheet.cell(line, col["outcome"]).value == "not_tolerated"
-    assert sheet.cell(line, col["decided_late"]).value == 1
+    assert sheet.cell(line, col["outcome"]).value == "不予容错"
+    assert sheet.cell(line, col["decided_late"]).value == "是"
+    assert sheet.cell(line, col["kind"]).value == "容错申请"
     assert sheet.cell(line, col["cadre_telegram_id"]).value == CADRE_A2
     assert sheet.cell(line, col["workdays_to_decision"]).value == R5_WORKDAYS
-    feedback = book["feedback"]
+    r5 = next(r for r in rows.requests if r["ref"] == refs["r5"])
+    utc = datetime.fromisoformat(r5["created_at"])
+    beijing = (utc + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert sheet.cell(line, col["created_at"]).value == beijing  # local, minutes, no offset
+    texts = [str(c.value) for row in sheet.iter_rows(min_row=2) for c in row if c.value is not None]
+    assert not any(t in ("decided_partial", "not_tolerated", "request") or "+00:00" in t for t in texts)
+    feedback = book["借调干部反馈"]
     assert feedback.max_row == 1 + 2 and feedback.cell(2, col["ref"]).value == refs["fb1"]
-    assert feedback.cell(2, col["state"]).value == "answered" and feedback.cell(2, col["decided_at"]).value
+    assert feedback.cell(2, col["state"]).value == zh.raw("zh", "filing.state.answered")
+    assert feedback.cell(2, col["decided_at"]).value
+    english = load_workbook(write_xlsx(rows, tmp_path / "en.xlsx", locale="en"))
+    assert english.sheetnames == ["Requests", "Feedback"] and english["Requests"].cell(1, 1).value == "Reference"
 
 
 async def test_export_neutralises_formulas(tmp_path: Path) -> None:
     rows = [{"ref": "RC-1", "kind": "request", "unit": '=HYPERLINK("http://x")', "outcome": "tolerated"}]
     table = list(csv.reader(write_csv(rows, tmp_path / "x.csv").open(encoding="utf-8-sig")))
     assert table[1][2].startswith("'=")
-    sheet = load_workbook(write_xlsx(rows, tmp_path / "x.xlsx"))["requests"]
+    sheet = load_workbook(write_xlsx(rows, tmp_path / "x.xlsx"))["容错申请"]
     assert sheet.cell(2, 3).value.startswith("'=") and sheet.cell(2, 3).data_type == "s"
 
 
@@ -405,7 +418,9 @@ async def test_cli_report_writes_files(scenario: Scenario, tmp_path: Path, capsy
     assert set(summary["files"]) == {"xlsx", "csv", "chart"}
     assert "<b>" not in captured.out and "Tolerance requests 5" in captured.out
     assert (out / "r.png").read_bytes().startswith(PNG)
-    assert load_workbook(out / "r.xlsx")["requests"].max_row == 1 + 5  # created or decided in March
+    assert (
+        load_workbook(out / "r.xlsx")["Requests"].max_row == 1 + 5
+    )  # created or decided in March; the sheet in the deployment locale
     audit = await scenario.world.storage.audit.all()
     assert audit[-1].action == "report.export"
 

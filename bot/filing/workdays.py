@@ -223,9 +223,14 @@ class WorkCalendar:
         return cls(holidays, workdays, data.get("timezone"), years, library_source() if library else None)
 
     @classmethod
-    def from_yaml(cls, path: Path | str | None = None, *, library: bool = True) -> WorkCalendar:
-        """The override file (default: the bundled one) over the chinese-calendar package."""
+    def from_yaml(
+        cls, path: Path | str | None = None, *, library: bool = True, tz: str | tzinfo | None = None
+    ) -> WorkCalendar:
+        """The override file (default: the bundled one) over the chinese-calendar package; ``tz`` (the
+        deployment's CADREBOT_TIMEZONE) wins over the file's zone."""
         data = yaml.safe_load(Path(path or DEFAULT_CALENDAR).read_text(encoding="utf-8")) or {}
+        if tz is not None:
+            data = {**data, "timezone": tz}
         return cls.from_mapping(data, library=library)
 
     def is_working_day(self, day: date) -> bool:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from bot.clock import show, zone
 from bot.filing.workdays import WorkCalendar
 from bot.supervision.stats import durations, gather, is_decided_late, overdue_deadlines
 
-__all__ = ["COLUMNS", "ExportRows", "as_rows", "export_rows", "write_csv", "write_xlsx"]
+__all__ = ["COLUMNS", "ExportRows", "as_rows", "export_rows", "write_csv", "write_xlsx", "xlsx_value"]
 
 COLUMNS: tuple[str, ...] = (
     "ref",
@@ -116,7 +117,10 @@ def as_rows(rows: ExportRows | Iterable[Mapping[str, Any]]) -> ExportRows:
 
 
 def write_csv(rows: ExportRows | Iterable[Mapping[str, Any]], path: Path | str) -> Path:
-    """Requests then feedback in one UTF-8 CSV (with a BOM, so spreadsheet programs read the Chinese)."""
+    """Requests then feedback in one UTF-8 CSV (with a BOM, so spreadsheet programs read the Chinese).
+
+    For machines: column keys, state and outcome codes and UTC ISO times, as stored; the XLSX is for people.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -127,11 +131,47 @@ def write_csv(rows: ExportRows | Iterable[Mapping[str, Any]], path: Path | str) 
     return path
 
 
-def write_xlsx(rows: ExportRows | Iterable[Mapping[str, Any]], path: Path | str) -> Path:
-    """Two sheets, ``requests`` and ``feedback``, each with a bold, frozen header row."""
+_TIMES = ("created_at", "accepted_at", "decided_at", "corrected_at")
+_FLAGS = ("overdue", "decided_late", "consent_public")
+
+
+def xlsx_value(name: str, value: Any, say: Callable[[str], str], tz: tzinfo) -> Any:
+    """A row's value as the XLSX shows it: labels from the catalogue, local times, yes/no."""
+    if value in ("", None):
+        return ""
+    if name in _TIMES:
+        return show(str(value), tz)
+    if name in _FLAGS:
+        return say("exports.flag_yes" if value else "exports.flag_no")
+    if name == "kind":
+        return say(f"exports.kind.{value}")
+    if name == "state":
+        return say(f"filing.state.{value}")
+    if name in ("outcome", "original_outcome"):
+        return say(f"filing.outcome.{value}")
+    return value
+
+
+def write_xlsx(
+    rows: ExportRows | Iterable[Mapping[str, Any]],
+    path: Path | str,
+    *,
+    locale: str = "zh",
+    tz: tzinfo | None = None,
+) -> Path:
+    """Two sheets, requests and feedback, each with a bold, frozen header row, in ``locale``'s words;
+    times in ``tz`` (default: the deployment's zone)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from bot.i18n import Catalogue
+
+    catalogue = Catalogue(locale)
+
+    def say(key: str) -> str:
+        return catalogue.raw(locale, key)
+
+    zone_ = tz or zone()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = as_rows(rows)
@@ -139,16 +179,23 @@ def write_xlsx(rows: ExportRows | Iterable[Mapping[str, Any]], path: Path | str)
     first = book.active
     assert first is not None
     book.remove(first)
-    for title, sheet_rows in (("requests", data.requests), ("feedback", data.feedback)):
-        sheet = book.create_sheet(title)
-        sheet.append(list(COLUMNS))
+    headers = [say(f"exports.column.{c}") for c in COLUMNS]
+    for title, sheet_rows in (("exports.sheet_requests", data.requests), ("exports.sheet_feedback", data.feedback)):
+        sheet = book.create_sheet(say(title))
+        sheet.append(headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in sheet_rows:
-            sheet.append([_cell(row.get(c, "")) for c in COLUMNS])
+        shown = [[_cell(xlsx_value(c, row.get(c, ""), say, zone_)) for c in COLUMNS] for row in sheet_rows]
+        for values in shown:
+            sheet.append(values)
         sheet.freeze_panes = "A2"
-        for index, name in enumerate(COLUMNS, start=1):
-            width = max([len(name), *(len(str(r.get(name, ""))) for r in sheet_rows)]) + 2
+        for index, header in enumerate(headers, start=1):
+            # a CJK character is about two columns wide
+            width = max([_width(header), *(_width(str(v[index - 1])) for v in shown)]) + 2
             sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width, 40)
     book.save(path)
     return path
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)

@@ -54,10 +54,10 @@ def _dates(args: argparse.Namespace) -> tuple[date | None, date | None]:
     return start, end
 
 
-def _calendar():
-    from bot.filing.workdays import WorkCalendar
+def _calendar(settings: Any) -> Any:
+    from bot.clock import calendar
 
-    return WorkCalendar.from_yaml()
+    return calendar(settings)
 
 
 async def _report(settings: Any, args: argparse.Namespace) -> int:
@@ -81,18 +81,19 @@ async def _report(settings: Any, args: argparse.Namespace) -> int:
             if unit is None:
                 return fail(f"unknown unit {args.unit!r}")
             unit_ids = await storage.units.descendants(unit.id)
-        calendar, now = _calendar(), datetime.now(UTC)
+        calendar, now = _calendar(settings), datetime.now(UTC)
+        locale = getattr(settings, "locale", "zh")
         stats = await compute_stats(storage, start=start, end=end, unit_ids=unit_ids, calendar=calendar, now=now)
         written: dict[str, str] = {}
         try:
             if args.xlsx or args.csv:
                 rows = await export_rows(storage, start=start, end=end, unit_ids=unit_ids, calendar=calendar, now=now)
                 if args.xlsx:
-                    written["xlsx"] = str(write_xlsx(rows, args.xlsx))
+                    written["xlsx"] = str(write_xlsx(rows, args.xlsx, locale=locale, tz=calendar.tz))
                 if args.csv:
                     written["csv"] = str(write_csv(rows, args.csv))
             if args.chart:
-                written["chart"] = str(decisions_chart(stats, args.chart))
+                written["chart"] = str(decisions_chart(stats, args.chart, locale=locale))
         except OSError as exc:
             return fail(f"cannot write {exc.filename or ''}: {exc.strerror or exc}")
         if written:
@@ -107,7 +108,6 @@ async def _report(settings: Any, args: argparse.Namespace) -> int:
                     "files": written,
                 },
             )
-        locale = getattr(settings, "locale", "zh")
         print(plain_text(stats_text(stats, Catalogue(locale), locale, max_units=10_000)))
         print(json.dumps({**stats.model_dump(mode="json"), "files": written}, ensure_ascii=False))
         return 0
@@ -126,7 +126,7 @@ async def _digest(settings: Any, args: argparse.Namespace) -> int:
     try:
         # The report commands' tests hand in only the settings they use.
         smallest = getattr(settings, "digest_min_unit_decisions", 3)
-        text = await digest(storage, start=start, end=end, calendar=_calendar(), min_unit_decisions=smallest)
+        text = await digest(storage, start=start, end=end, calendar=_calendar(settings), min_unit_decisions=smallest)
         if args.out:
             try:
                 args.out.parent.mkdir(parents=True, exist_ok=True)
