@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     audit_key_file: Path | None = None
     # How long a write waits for another process's write lock before the user is asked to retry.
     db_busy_seconds: float = Field(default=10.0, gt=0, le=120)
+    # The supervisors' web desk: host:port to listen on (unset: `cadrebot run` serves no desk).
+    web_listen: str | None = None
+    web_session_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

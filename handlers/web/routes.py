@@ -1,0 +1,143 @@
+"""The web desk's routes: thin, like the chat handlers — read the request, call a service, render.
+
+Every rule stays in the services; here is only HTTP: the session cookie, the CSRF check on every
+form, the security headers, and which template shows the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from bot.filing.errors import FilingError
+from bot.services import Services
+from bot.webdesk.signin import WebDesk, WebDeskError, WebSession
+from storage.records import User
+
+COOKIE = "cadrebot_desk"
+SERVICES = web.AppKey("services", Services)
+DESK = web.AppKey("desk", WebDesk)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
+USER = web.RequestKey("user", User)
+SESSION = web.RequestKey("session", WebSession)
+# No inline script or style, nothing from elsewhere, no framing: injected markup can do nothing.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+# Reachable without a session: the sign-in steps.
+OPEN_PATHS = ("/signin",)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
+    services = request.app[SERVICES]
+    locale = services.settings.locale
+
+    def t(key: str, **more: object) -> Markup:
+        # The catalogue's templates are trusted HTML and it escapes every value it fills in.
+        return Markup(services.catalogue.t(locale, key, **more))
+
+    session = request.get(SESSION)
+    html = (
+        request.app[TEMPLATES]
+        .get_template(name)
+        .render(t=t, lang=locale, csrf=session.csrf if session else "", user=request.get(USER), **values)
+    )
+    return web.Response(text=html, content_type="text/html", status=status)
+
+
+@web.middleware
+async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@web.middleware
+async def signed_in(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Load the session for every page but sign-in; every POST must carry the session's CSRF token."""
+    if request.path.startswith(OPEN_PATHS):
+        return await handler(request)
+    found = await request.app[DESK].session(request.cookies.get(COOKIE))
+    if found is None:
+        return render(request, "message.html", status=401, key="web.session_ended")
+    request[USER], request[SESSION] = found
+    if request.method == "POST":
+        form = await request.post()
+        token = form.get("csrf")
+        if not WebDesk.csrf_ok(found[1], token if isinstance(token, str) else None):
+            return render(request, "message.html", status=403, key="web.csrf_failed")
+    return await handler(request)
+
+
+async def signin_page(request: web.Request) -> web.Response:
+    # A GET only shows a button: link previews and prefetchers must not spend the one-time link.
+    return render(request, "signin.html", token=request.match_info["token"])
+
+
+async def signin(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    token = form.get("token")
+    client = request.remote or "?"
+    try:
+        cookie, _ = await request.app[DESK].redeem(token if isinstance(token, str) else "", client)
+    except WebDeskError as exc:
+        status = 429 if exc.key == "web.slow_down" else 403
+        return render(request, "message.html", status=status, key=exc.key)
+    response = web.Response(status=303, headers={"Location": "/queue"})
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=int(request.app[DESK].session_lifetime.total_seconds()),
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure,
+        path="/",
+    )
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    request.app[DESK].logout(request[SESSION])
+    response = render(request, "message.html", key="web.signed_out")
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+async def queue(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        items = await services.filings.queries.queue(request[USER].telegram_id)
+    except FilingError as exc:
+        return render(request, "message.html", status=403, key=exc.key)
+    return render(request, "queue.html", items=items)
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/queue")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/", home)
+    app.router.add_get("/signin/{token}", signin_page)
+    app.router.add_post("/signin", signin)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/queue", queue)
