@@ -13,8 +13,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The supervisors' web desk beside the bot or the console, on loopback only.
 run: $(STAMP)
-	$(BIN)/cadrebot run
+	CADREBOT_WEB_LISTEN=$${CADREBOT_WEB_LISTEN:-127.0.0.1:8765} $(BIN)/cadrebot run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

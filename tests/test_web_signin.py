@@ -160,3 +160,16 @@ async def test_sign_in_is_rate_limited(chat: LocalChat, desk: WebDeskServer) -> 
 async def test_without_a_desk_web_says_so(chat: LocalChat) -> None:
     await register(chat, SUP, "supervisor", "东湖社区")
     assert "没有开启" in texts(await chat.send(SUP, "/web"))
+
+
+async def test_console_serves_the_desk_when_asked(settings, knowledge) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from bot.runtime.console import _chat
+
+    out = io.StringIO()
+    stdin = io.StringIO("/web\n")
+    await _chat(settings.model_copy(update={"web_listen": "127.0.0.1:0"}), ADMIN, stdin, out, demo=False)
+    printed = out.getvalue()
+    assert "web desk at http://127.0.0.1:" in printed
+    assert "/signin/" in printed

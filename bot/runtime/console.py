@@ -121,6 +121,12 @@ async def _chat(settings: Settings, user_id: int | None, stdin: TextIO, out: Tex
         user_id = user_id if user_id is not None else 3
     user = user_id if user_id is not None else (settings.admin_ids[0] if settings.admin_ids else 1)
     console = Console(chat, user, out)
+    desk = None
+    if settings.web_listen:
+        from bot.runtime.web import start_web
+
+        desk = await start_web(chat.application, chat.services, settings.web_listen)
+        print(f"console: web desk at {desk.url} (send /web as a supervisor for a sign-in link)", file=out)
     interactive = stdin.isatty()
     if interactive:
         print(HELP, file=out)
@@ -137,4 +143,6 @@ async def _chat(settings: Settings, user_id: int | None, stdin: TextIO, out: Tex
             if not await console.handle(line):
                 break
     finally:
+        if desk is not None:
+            await desk.stop()
         await chat.stop()

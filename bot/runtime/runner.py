@@ -69,7 +69,15 @@ async def _serve(settings: Settings, webhook_url: str | None, listen: str) -> No
             else:
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             log.warning("cadrebot is running (%s); Ctrl+C stops it", "webhook" if webhook_url else "long polling")
+            desk = None
+            if settings.web_listen:
+                from bot.runtime.web import start_web
+
+                desk = await start_web(application, services, settings.web_listen)
+                log.warning("web desk at %s", desk.url)
             await stop.wait()
+            if desk is not None:
+                await desk.stop()
             await application.updater.stop()
             await application.stop()
             if application.post_shutdown:
