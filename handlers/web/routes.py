@@ -14,6 +14,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
+from bot.filing import states
 from bot.filing.errors import FilingError
 from bot.services import Services
 from bot.webdesk.signin import WebDesk, WebDeskError, WebSession
@@ -141,3 +142,74 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/signin", signin)
     app.router.add_post("/logout", logout)
     app.router.add_get("/queue", queue)
+    add_filing_routes(app)
+
+
+async def filing_page(request: web.Request, status: int = 200, error: str | None = None) -> web.Response:
+    queries = request.app[SERVICES].filings.queries
+    viewer = request[USER].telegram_id
+    ref = request.match_info["ref"]
+    try:
+        filing = await queries.get(ref, viewer)
+        history = await queries.history(ref, viewer)
+        deadlines = await queries.deadlines(ref, viewer)
+        attachments = await queries.attachments(ref, viewer)
+        actions = await queries.actions(ref, viewer)
+    except FilingError as exc:
+        # Another unit's filing and a guessed reference answer alike: nothing to see.
+        return render(request, "message.html", status=404, key=exc.key)
+    return render(
+        request,
+        "filing_page.html",
+        status=status,
+        filing=filing,
+        history=history,
+        deadlines=deadlines,
+        attachments=attachments,
+        actions=actions,
+        error=error,
+        outcomes=states.OUTCOMES,
+        boundaries=states.BOUNDARIES,
+        distinctions=states.DISTINCTIONS,
+    )
+
+
+def _text(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    """One action on a filing, through the very workflow the chat's buttons call."""
+    workflow = request.app[SERVICES].filings.workflow
+    form = await request.post()
+    ref, action, actor = request.match_info["ref"], request.match_info["action"], request[USER].telegram_id
+    try:
+        if action == "accept":
+            await workflow.accept(ref, actor)
+        elif action == "request_info":
+            await workflow.request_info(ref, actor, _text(form, "message"))
+        elif action == "note":
+            await workflow.add_internal_note(ref, actor, _text(form, "message"))
+        elif action == "message":
+            await workflow.message_cadre(ref, actor, _text(form, "message"))
+        elif action == "decide":
+            await workflow.decide(
+                ref,
+                actor,
+                _text(form, "outcome"),
+                _text(form, "reason"),
+                {name: form.get(f"boundary_{name}") == "kept" for name in states.BOUNDARIES},
+                [int(d) for d in form.getall("distinction", []) if isinstance(d, str) and d.isdigit()],
+            )
+        else:
+            raise web.HTTPNotFound()
+    except FilingError as exc:
+        return await filing_page(request, status=400, error=exc.key)
+    await request.app[SERVICES].notifier.drain()
+    return web.Response(status=303, headers={"Location": f"/filing/{ref}"})
+
+
+def add_filing_routes(app: web.Application) -> None:
+    app.router.add_get("/filing/{ref}", filing_page)
+    app.router.add_post("/filing/{ref}/{action}", act)
