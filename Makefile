@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)
 	CADREBOT_WEB_LISTEN=$${CADREBOT_WEB_LISTEN:-127.0.0.1:8765} $(BIN)/cadrebot run
 
-test: $(STAMP)
+# The web desk's browser test drives Debian's Chromium through its own driver; the CJK font makes
+# Chinese render in the screenshots. Installed only when missing (as root, like CI).
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
