@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import start_web
@@ -40,9 +41,10 @@ async def test_browser_signs_in_decides_and_the_cadre_is_told(chat: LocalChat, t
                 with chromium(width, height) as driver:
                     driver.get(url)
                     driver.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
-                    assert driver.current_url.endswith("/queue")
+                    WebDriverWait(driver, 20).until(lambda d: d.current_url.endswith("/queue"))
                     _shoot(driver, tmp_path, f"queue-{size}")
                     driver.find_element(By.LINK_TEXT, ref).click()
+                    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "decide"))
                     _shoot(driver, tmp_path, f"filing-{size}")
                     if size != "desktop":
                         return
@@ -52,7 +54,7 @@ async def test_browser_signs_in_decides_and_the_cadre_is_told(chat: LocalChat, t
                         box.click()
                     form.find_element(By.NAME, "reason").send_keys("程序合规，出于公心，未谋取私利，予以容错。")
                     form.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
-                    assert "予以容错" in driver.page_source
+                    WebDriverWait(driver, 20).until(lambda d: "予以容错" in d.page_source)
 
             await asyncio.to_thread(browse)
         told = texts(chat.api.messages.values(), CADRE)

@@ -32,7 +32,7 @@ CSP = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 # Reachable without a session: the sign-in steps.
-OPEN_PATHS = ("/signin",)
+OPEN_PATHS = ("/signin", "/static/")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -129,7 +129,28 @@ async def queue(request: web.Request) -> web.Response:
         items = await services.filings.queries.queue(request[USER].telegram_id)
     except FilingError as exc:
         return render(request, "message.html", status=403, key=exc.key)
-    return render(request, "queue.html", items=items)
+    # Narrowing what the service already allowed this viewer to see; the query holds no filing data.
+    wanted = {name: request.query.get(name, "") for name in ("state", "kind", "unit")}
+    overdue = request.query.get("overdue") == "1"
+    units = sorted({(i.filing.unit_id, i.filing.unit_id) for i in items if i.filing.unit_id is not None})
+    shown = [
+        i
+        for i in items
+        if (not wanted["state"] or i.filing.state == wanted["state"])
+        and (not wanted["kind"] or i.filing.kind == wanted["kind"])
+        and (not wanted["unit"] or str(i.filing.unit_id) == wanted["unit"])
+        and (not overdue or i.overdue)
+    ]
+    return render(
+        request,
+        "queue.html",
+        items=shown,
+        wanted=wanted,
+        overdue=overdue,
+        states=sorted({i.filing.state for i in items}),
+        kinds=sorted({i.filing.kind for i in items}),
+        units=[u for u, _ in units],
+    )
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -142,6 +163,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/signin", signin)
     app.router.add_post("/logout", logout)
     app.router.add_get("/queue", queue)
+    app.router.add_static("/static/", Path(__file__).parent / "static")
     add_filing_routes(app)
 
 
