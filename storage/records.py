@@ -85,3 +85,13 @@ class KbStaged(_Record):
     content: str
     applied_version: int | None
     discarded: int
+
+
+class ClearingNote(_Record):
+    id: int
+    cadre_id: int
+    unit_id: int | None
+    unit_name: str | None = None
+    note: str
+    issued_by: int
+    issued_at: str

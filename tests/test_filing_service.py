@@ -514,7 +514,7 @@ async def test_deadlines_survive_a_restart(tmp_path) -> None:
     await w.storage.close()
     storage = await SqliteStorage.open(w.path)
     service = make_service(storage, UserService(storage), w.clock)
-    assert await service.deadlines.next_due() == parse_iso((await storage.filings.deadline(ref, "accept")).due_at)
+    assert await service.deadlines.next_due() == parse_iso((await storage.deadlines.get(ref, "accept")).due_at)
     w.clock.advance(days=2)
     assert (await service.deadline_job.run()).escalated == [f"{ref}:accept"]
     await storage.close()
@@ -546,19 +546,6 @@ async def test_unit_without_any_supervisor_reaches_the_admins(world: World) -> N
     await world.service.submission.request(401, REQUEST, "k")
     assert await world.outbox_keys(ADMIN) == ["filing.notify.new_request"]
     assert not await world.outbox_keys(SUP_A1)
-
-
-def test_sqlite_repository_implements_the_protocol() -> None:
-    import inspect
-
-    from storage.base import FilingRepository
-    from storage.sqlite.filings import SqliteFilings
-
-    for name, member in vars(FilingRepository).items():
-        if name.startswith("_") or not callable(member):
-            continue
-        implemented = getattr(SqliteFilings, name)
-        assert inspect.signature(implemented).parameters.keys() == inspect.signature(member).parameters.keys(), name
 
 
 async def test_a_new_draft_never_reuses_a_filed_drafts_key(world: World) -> None:

@@ -50,7 +50,7 @@ class FilingAccess:
         """The filing if this viewer may see it; AccessError for no access and no such ref alike."""
         viewer = await self.viewer(viewer_id)
         canonical = normalize_ref(ref)
-        filing = await self.ctx.repo.get(canonical) if canonical else None
+        filing = await self.ctx.storage.filings.get(canonical) if canonical else None
         if filing is None or not await self.may_view(viewer, filing.cadre_id, filing.unit_id):
             raise AccessError()
         return filing, viewer

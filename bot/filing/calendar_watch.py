@@ -26,7 +26,7 @@ async def uncovered_years(services: Services) -> list[int]:
     calendar = filings.calendar
     now = filings.clock.now()
     years = set(calendar.uncovered_years(now, now))
-    for deadline in await filings.ctx.repo.open_deadlines():
+    for deadline in await filings.ctx.storage.deadlines.open():
         years.update(calendar.uncovered_years(parse_iso(deadline.started_at), parse_iso(deadline.due_at)))
     return sorted(years)
 

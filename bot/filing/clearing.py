@@ -43,6 +43,3 @@ class ClearingService:
                 cadre_id, self.texts(locale, "clearing.notify", note=text), dedup_key=f"clearing:{note_id}"
             )
         return note_id
-
-    async def between(self, start: str, end: str) -> list[dict]:
-        return await self.storage.clearing_notes.between(start, end)

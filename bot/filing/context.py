@@ -17,6 +17,7 @@ from bot.filing.deadlines import Deadlines
 from bot.filing.errors import FilingError
 from bot.filing.models import error_key
 from bot.filing.workdays import Clock, WorkCalendar, parse_iso
+from storage.protocols import Storage
 
 Texts = Callable[..., str]  # texts(locale, key, **values) -> str
 # markup(purpose, subject, recipient_id) -> reply markup for the outbox (or None); lets the
@@ -60,7 +61,7 @@ class FilingLimits:
 
 @dataclass
 class FilingContext:
-    storage: Any  # storage.sqlite.storage.SqliteStorage, or any backend with the same repositories
+    storage: Storage
     users: Any  # bot.users.UserService
     notifier: Notifier
     texts: Texts
@@ -70,10 +71,6 @@ class FilingContext:
     deadlines: Deadlines
     default_locale: str = "zh"
     markup: MarkupFn | None = None
-
-    @property
-    def repo(self) -> Any:
-        return self.storage.filings
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -31,7 +31,7 @@ class DeadlineJob:
             async with ctx.storage.transaction():
                 if not await deadlines.mark_reminded(deadline, now):
                     continue
-                filing = await ctx.repo.get(deadline.filing_ref)
+                filing = await ctx.storage.filings.get(deadline.filing_ref)
                 if filing is None:
                     continue
                 await self.notices.to_supervisors(
@@ -49,7 +49,7 @@ class DeadlineJob:
             async with ctx.storage.transaction():
                 if not await deadlines.mark_escalated(deadline, now):
                     continue
-                filing = await ctx.repo.get(deadline.filing_ref)
+                filing = await ctx.storage.filings.get(deadline.filing_ref)
                 if filing is None:
                     continue
                 await ctx.storage.audit.append(

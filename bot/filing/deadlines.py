@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.filing.workdays import DAY, WorkCalendar, iso, parse_iso
-from storage.base import FilingRepository
+from storage.protocols import DeadlineRepository
 from storage.records_filings import Deadline
 
 DeadlineState = Literal["open", "paused", "done", "overdue"]
@@ -46,46 +46,44 @@ class DeadlineStatus:
 
 
 class Deadlines:
-    def __init__(self, repo: FilingRepository, calendar: WorkCalendar, policy: DeadlinePolicy | None = None) -> None:
+    def __init__(self, repo: DeadlineRepository, calendar: WorkCalendar, policy: DeadlinePolicy | None = None) -> None:
         self.repo = repo
         self.calendar = calendar
         self.policy = policy or DeadlinePolicy()
 
     async def start(self, ref: str, kind: str, at: datetime) -> Deadline:
         due = self.calendar.add_working_days(at, self.policy.days(kind))
-        return await self.repo.start_deadline(ref, kind, iso(at), iso(due))
+        return await self.repo.start(ref, kind, iso(at), iso(due))
 
     async def complete(self, ref: str, kind: str, at: datetime) -> None:
-        deadline = await self.repo.deadline(ref, kind)
+        deadline = await self.repo.get(ref, kind)
         if deadline and deadline.done_at is None:
-            await self.repo.update_deadline(deadline.id, done_at=iso(at))
+            await self.repo.update(deadline.id, done_at=iso(at))
 
     async def complete_all(self, ref: str, at: datetime) -> None:
-        for deadline in await self.repo.deadlines_of(ref):
+        for deadline in await self.repo.of_filing(ref):
             if deadline.done_at is None:
-                await self.repo.update_deadline(deadline.id, done_at=iso(at))
+                await self.repo.update(deadline.id, done_at=iso(at))
 
     async def pause(self, ref: str, kind: str, at: datetime) -> int | None:
         """Stop the clock; returns the working seconds left (negative if already overdue)."""
-        deadline = await self.repo.deadline(ref, kind)
+        deadline = await self.repo.get(ref, kind)
         if deadline is None or deadline.done_at or deadline.paused_at:
             return None
         left = self.calendar.working_seconds_between(at, parse_iso(deadline.due_at))
-        await self.repo.update_deadline(deadline.id, paused_at=iso(at), remaining_seconds=left)
+        await self.repo.update(deadline.id, paused_at=iso(at), remaining_seconds=left)
         return left
 
     async def resume(self, ref: str, kind: str, at: datetime) -> Deadline | None:
         """Restart the clock with the working time that was left when it was paused."""
-        deadline = await self.repo.deadline(ref, kind)
+        deadline = await self.repo.get(ref, kind)
         if deadline is None or deadline.done_at or not deadline.paused_at:
             return deadline
         left = deadline.remaining_seconds or 0
         due = self.calendar.add_working_seconds(at, left) if left > 0 else at
         # A new due date deserves a new reminder if the old one was already sent.
-        await self.repo.update_deadline(
-            deadline.id, paused_at=None, remaining_seconds=None, due_at=iso(due), reminded_at=None
-        )
-        return await self.repo.deadline(ref, kind)
+        await self.repo.update(deadline.id, paused_at=None, remaining_seconds=None, due_at=iso(due), reminded_at=None)
+        return await self.repo.get(ref, kind)
 
     def status(self, deadline: Deadline, now: datetime) -> DeadlineStatus:
         due = parse_iso(deadline.due_at)
@@ -103,12 +101,12 @@ class Deadlines:
 
     async def of(self, ref: str, now: datetime) -> list[DeadlineStatus]:
         """Every deadline of a filing (not only the nearest), in the order they were set."""
-        return [self.status(d, now) for d in await self.repo.deadlines_of(ref)]
+        return [self.status(d, now) for d in await self.repo.of_filing(ref)]
 
     async def due_reminders(self, now: datetime) -> list[Deadline]:
         """Open deadlines close to their limit that nobody was reminded of yet."""
         found = []
-        for deadline in await self.repo.open_deadlines():
+        for deadline in await self.repo.open():
             if deadline.reminded_at or deadline.escalated_at:
                 continue
             due = parse_iso(deadline.due_at)
@@ -121,15 +119,15 @@ class Deadlines:
 
     async def overdue(self, now: datetime) -> list[Deadline]:
         """Open deadlines past their limit that were not escalated yet."""
-        return [d for d in await self.repo.open_deadlines() if not d.escalated_at and now >= parse_iso(d.due_at)]
+        return [d for d in await self.repo.open() if not d.escalated_at and now >= parse_iso(d.due_at)]
 
     async def mark_reminded(self, deadline: Deadline, now: datetime) -> bool:
-        return await self.repo.mark_deadline(deadline.id, "reminded_at", iso(now))
+        return await self.repo.mark(deadline.id, "reminded_at", iso(now))
 
     async def mark_escalated(self, deadline: Deadline, now: datetime) -> bool:
-        return await self.repo.mark_deadline(deadline.id, "escalated_at", iso(now))
+        return await self.repo.mark(deadline.id, "escalated_at", iso(now))
 
     async def next_due(self) -> datetime | None:
         """The earliest open due date, to (re)schedule the job queue at start."""
-        open_ = await self.repo.open_deadlines()
+        open_ = await self.repo.open()
         return parse_iso(open_[0].due_at) if open_ else None

@@ -28,19 +28,19 @@ class DraftService:
         encoded = json.dumps(dict(data), ensure_ascii=False, default=str)
         if len(encoded.encode("utf-8")) > self.ctx.limits.max_draft_bytes:
             raise FilingError("filing.error.draft_too_large")
-        return await self.ctx.repo.save_draft(user_id, kind, step, json.loads(encoded), iso(self.ctx.now()))
+        return await self.ctx.storage.drafts.save(user_id, kind, step, json.loads(encoded), iso(self.ctx.now()))
 
     async def load(self, user_id: int, kind: str) -> Draft | None:
         _check_kind(kind)
-        return await self.ctx.repo.load_draft(user_id, kind)
+        return await self.ctx.storage.drafts.load(user_id, kind)
 
     async def of_user(self, user_id: int) -> list[Draft]:
         """Every unfinished draft of a user (for /resume)."""
-        return await self.ctx.repo.drafts_of(user_id)
+        return await self.ctx.storage.drafts.of_user(user_id)
 
     async def discard(self, user_id: int, kind: str) -> bool:
         _check_kind(kind)
-        return await self.ctx.repo.delete_draft(user_id, kind)
+        return await self.ctx.storage.drafts.delete(user_id, kind)
 
     async def add_attachment(
         self,
@@ -55,7 +55,7 @@ class DraftService:
     ) -> Attachment:
         """Keep a photo or document sent while drafting; checked for type, size and count."""
         _check_kind(kind)
-        limits, repo = self.ctx.limits, self.ctx.repo
+        limits, storage = self.ctx.limits, self.ctx.storage
         mime = (mime or "").lower().strip()
         if mime not in limits.allowed_mime:
             raise FilingError("filing.error.file_type", mime=mime or "?")
@@ -65,14 +65,14 @@ class DraftService:
             raise FilingError("filing.error.file_too_large", limit_mb=limits.max_file_bytes // (1024 * 1024))
         if not file_id or len(file_id) > 256:
             raise FilingError("filing.error.bad_attachment")
-        async with self.ctx.storage.transaction():
-            draft = await repo.load_draft(user_id, kind)
+        async with storage.transaction():
+            draft = await storage.drafts.load(user_id, kind)
             if draft is None:
-                draft = await repo.save_draft(user_id, kind, "evidence", {}, iso(self.ctx.now()))
-            existing = await repo.draft_attachments(draft.id)
+                draft = await storage.drafts.save(user_id, kind, "evidence", {}, iso(self.ctx.now()))
+            existing = await storage.attachments.of_draft(draft.id)
             if len(existing) >= limits.max_attachments:
                 raise FilingError("filing.error.too_many_files", limit=limits.max_attachments)
-            return await repo.add_attachment(
+            return await storage.attachments.add(
                 owner_id=user_id,
                 file_id=file_id,
                 name=(name or "")[:200],
@@ -85,15 +85,15 @@ class DraftService:
 
     async def attachments(self, user_id: int, kind: str) -> list[Attachment]:
         draft = await self.load(user_id, kind)
-        return await self.ctx.repo.draft_attachments(draft.id) if draft else []
+        return await self.ctx.storage.attachments.of_draft(draft.id) if draft else []
 
     async def remind_idle(self) -> list[Draft]:
         """Nudge users whose draft was left untouched for ``draft_reminder_after`` (once per pause)."""
         now = self.ctx.now()
         reminded = []
-        for draft in await self.ctx.repo.idle_drafts(iso(now - self.ctx.limits.draft_reminder_after)):
+        for draft in await self.ctx.storage.drafts.idle(iso(now - self.ctx.limits.draft_reminder_after)):
             async with self.ctx.storage.transaction():
-                await self.ctx.repo.mark_draft_reminded(draft.id, iso(now))
+                await self.ctx.storage.drafts.mark_reminded(draft.id, iso(now))
                 await self.notices.send(
                     draft.telegram_id,
                     "filing.notify.draft_reminder",

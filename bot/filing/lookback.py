@@ -35,7 +35,7 @@ class LookbackService:
     def __init__(self, filings: FilingService, policy: LookbackPolicy | None = None) -> None:
         self.filings = filings
         self.storage = filings.ctx.storage
-        self.repo = filings.ctx.repo
+        self.repo = filings.ctx.storage.lookbacks
         self.users = filings.ctx.users
         self.policy = policy or LookbackPolicy()
 
@@ -65,7 +65,7 @@ class LookbackService:
         async with self.storage.transaction():
             population = [
                 f
-                for f in await self.repo.decided_between(iso(start), iso(end), list(states.DECIDED_STATES))
+                for f in await self.storage.filings.decided_between(iso(start), iso(end), list(states.DECIDED_STATES))
                 if (units is None or f.unit_id in units) and not await self._under_review(f.ref)
             ]
             size = min(len(population), max(min_size, math.ceil(share * len(population))))
@@ -73,7 +73,7 @@ class LookbackService:
                 size = min(size, max_size)
             rng = random.Random(seed)
             chosen = sorted(rng.sample(population, size), key=lambda f: f.ref)
-            run = await self.repo.create_lookback_run(
+            run = await self.repo.create_run(
                 at=iso(now),
                 created_by=actor_id,
                 period_from=iso(start),
@@ -88,7 +88,7 @@ class LookbackService:
                 reviewer = await self._reviewer(filing, rng, load)
                 if reviewer is not None:
                     load[reviewer.telegram_id] += 1
-                item = await self.repo.add_lookback_item(
+                item = await self.repo.add_item(
                     run.id, filing.ref, filing.decided_by, filing.outcome, reviewer.telegram_id if reviewer else None
                 )
                 items.append(item)
@@ -117,7 +117,7 @@ class LookbackService:
         return run, items
 
     async def _under_review(self, ref: str) -> bool:
-        return any(item.result is None for item in await self.repo.lookback_items_for(ref))
+        return any(item.result is None for item in await self.repo.items_for(ref))
 
     async def _reviewer(self, filing: Filing, rng: random.Random, load: Counter[int]) -> User | None:
         excluded = {filing.decided_by, filing.cadre_id}
@@ -132,32 +132,32 @@ class LookbackService:
 
     async def assigned_to(self, reviewer_id: int) -> list[LookbackItem]:
         """Open look-back items waiting for this reviewer."""
-        return await self.repo.lookback_items(reviewer_id=reviewer_id, open_only=True)
+        return await self.repo.items(reviewer_id=reviewer_id, open_only=True)
 
     async def items(self, run_id: int) -> list[LookbackItem]:
-        return await self.repo.lookback_items(run_id=run_id)
+        return await self.repo.items(run_id=run_id)
 
     async def assign(self, item_id: int, reviewer_id: int, actor_id: int) -> LookbackItem:
         """An admin (re)assigns an open item, e.g. one that found no eligible reviewer."""
         actor = await self.users.active(actor_id)
         if actor is None or actor.role != "admin":
             raise AccessError("filing.error.not_allowed")
-        item = await self.repo.lookback_item(item_id)
+        item = await self.repo.item(item_id)
         if item is None or item.result is not None:
             raise TransitionError("lookback.error.already_reviewed")
-        filing = await self.repo.get(item.filing_ref)
+        filing = await self.storage.filings.get(item.filing_ref)
         reviewer = await self.users.active(reviewer_id)
         if filing is None or reviewer is None or reviewer.role not in states.SUPERVISING:
             raise FilingError("lookback.error.bad_reviewer")
         if reviewer_id in (item.original_decider, filing.cadre_id):
             raise TransitionError("lookback.error.same_reviewer")
         async with self.storage.transaction():
-            if not await self.repo.update_lookback_item(item_id, reviewer_id=reviewer_id):
+            if not await self.repo.update_item(item_id, reviewer_id=reviewer_id):
                 raise TransitionError("lookback.error.already_reviewed")
             await self.storage.audit.append(
                 actor_id, "lookback.assign", item.filing_ref, {"item": item_id, "reviewer": reviewer_id}
             )
-        updated = await self.repo.lookback_item(item_id)
+        updated = await self.repo.item(item_id)
         assert updated is not None
         return updated
 
@@ -204,7 +204,7 @@ class LookbackService:
         return await self._reload(item_id)
 
     async def _open_item(self, item_id: int, reviewer_id: int) -> LookbackItem:
-        item = await self.repo.lookback_item(item_id)
+        item = await self.repo.item(item_id)
         if item is None:
             raise AccessError()
         if item.result is not None:
@@ -221,7 +221,7 @@ class LookbackService:
 
     async def _record(self, item: LookbackItem, reviewer_id: int, **fields: Any) -> None:
         now = iso(self.filings.clock.now())
-        if not await self.repo.update_lookback_item(item.id, reviewer_id=reviewer_id, reviewed_at=now, **fields):
+        if not await self.repo.update_item(item.id, reviewer_id=reviewer_id, reviewed_at=now, **fields):
             raise TransitionError("lookback.error.already_reviewed")
         await self.storage.audit.append(
             reviewer_id,
@@ -231,12 +231,12 @@ class LookbackService:
         )
 
     async def _reload(self, item_id: int) -> LookbackItem:
-        item = await self.repo.lookback_item(item_id)
+        item = await self.repo.item(item_id)
         assert item is not None
         return item
 
     async def correction_rate(self, run_id: int | None = None) -> tuple[int, int]:
         """(corrected, reviewed) over one run or all runs, for supervision statistics."""
-        items = await self.repo.lookback_items(run_id=run_id)
+        items = await self.repo.items(run_id=run_id)
         reviewed = [i for i in items if i.result]
         return sum(1 for i in reviewed if i.result == "corrected"), len(reviewed)

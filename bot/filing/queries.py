@@ -37,10 +37,10 @@ class FilingQueries:
 
     async def mine(self, cadre_id: int, kind: str | None = None) -> list[Filing]:
         """The user's own requests and feedback, newest first."""
-        return await self.ctx.repo.by_cadre(cadre_id, kind)
+        return await self.ctx.storage.filings.by_cadre(cadre_id, kind)
 
     async def my_preregistrations(self, cadre_id: int) -> list[PreRegistration]:
-        return await self.ctx.repo.preregs_by_cadre(cadre_id)
+        return await self.ctx.storage.preregs.by_cadre(cadre_id)
 
     async def get(self, ref: str, viewer_id: int) -> Filing:
         filing, _ = await self.access.load(ref, viewer_id)
@@ -50,12 +50,12 @@ class FilingQueries:
         """Every change with time and reason; the filer never sees internal notes."""
         filing, viewer = await self.access.load(ref, viewer_id)
         if filing.cadre_id == viewer.telegram_id:
-            return await self.ctx.repo.events(filing.ref, "cadre")
-        return await self.ctx.repo.events(filing.ref)
+            return await self.ctx.storage.filings.events(filing.ref, "cadre")
+        return await self.ctx.storage.filings.events(filing.ref)
 
     async def attachments(self, ref: str, viewer_id: int) -> list[Attachment]:
         filing, _ = await self.access.load(ref, viewer_id)
-        return await self.ctx.repo.attachments_of(filing.ref)
+        return await self.ctx.storage.attachments.of_filing(filing.ref)
 
     async def deadlines(self, ref: str, viewer_id: int) -> list[DeadlineStatus]:
         """Every deadline of the filing, met, paused, open or overdue."""
@@ -76,7 +76,7 @@ class FilingQueries:
         now = self.ctx.now()
         open_states = sorted(set(states.OPEN_REQUEST_STATES) | set(states.OPEN_FEEDBACK_STATES))
         items = []
-        for filing in await self.ctx.repo.by_units(units, open_states):
+        for filing in await self.ctx.storage.filings.by_units(units, open_states):
             if filing.cadre_id == viewer_id:
                 continue
             items.append(QueueItem(filing, await self.ctx.deadlines.of(filing.ref, now)))
@@ -109,10 +109,10 @@ class FilingQueries:
             units = [unit_id]
         if ref is not None:
             canonical = normalize_ref(ref)
-            filing = await self.ctx.repo.get(canonical) if canonical else None
+            filing = await self.ctx.storage.filings.get(canonical) if canonical else None
             found = [filing] if filing and (units is None or filing.unit_id in units) else []
         else:
-            found = await self.ctx.repo.by_units(units, [state] if state else None, kind)
+            found = await self.ctx.storage.filings.by_units(units, [state] if state else None, kind)
         start = iso(date_from) if date_from else None
         end = iso(date_to) if date_to else None
         return [

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from typing import Literal, NamedTuple
 
+from storage.protocols import CounterRepository
+
 Prefix = Literal["RC", "FB", "PR"]
 PREFIXES: tuple[Prefix, ...] = ("RC", "FB", "PR")
 KIND_PREFIX: dict[str, Prefix] = {"request": "RC", "feedback": "FB", "prereg": "PR"}
@@ -67,9 +69,9 @@ def is_canonical(text: str) -> bool:
     return bool(_REF.fullmatch(text)) and normalize_ref(text) == text
 
 
-async def allocate(repo, prefix: Prefix, year: int) -> str:
+async def allocate(counters: CounterRepository, prefix: Prefix, year: int) -> str:
     """Allocate the next reference of ``prefix`` in ``year`` (call inside the submitting transaction)."""
-    number = await repo.next_number(prefix, year)
+    number = await counters.next_number(prefix, year)
     if number > MAX_NUMBER:
         raise OverflowError(f"{prefix}-{year}: more than {MAX_NUMBER} references in one year")
     return format_ref(prefix, year, number)

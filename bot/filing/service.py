@@ -50,7 +50,7 @@ class FilingService:
             clock=clock or SystemClock(),
             limits=limits or FilingLimits(),
             calendar=calendar,
-            deadlines=Deadlines(storage.filings, calendar, policy),
+            deadlines=Deadlines(storage.deadlines, calendar, policy),
             default_locale=default_locale,
             markup=markup,
         )

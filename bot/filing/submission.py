@@ -62,12 +62,12 @@ class SubmissionService:
         return await self._submit("feedback", cadre_id, checked, idempotency_key)
 
     async def _submit(self, kind: str, cadre_id: int, body: BaseModel, key: str) -> SubmitResult:
-        ctx, repo = self.ctx, self.ctx.repo
+        ctx, storage = self.ctx, self.ctx.storage
         self._check_key(key)
         user = await self.access.filer(cadre_id, kind)
         attachment_ids: list[int] = list(getattr(body, "evidence", None) or getattr(body, "attachments", None) or [])
-        async with ctx.storage.transaction():
-            existing = await repo.by_key(key)
+        async with storage.transaction():
+            existing = await storage.filings.by_key(key)
             if existing is not None:
                 if existing.cadre_id != cadre_id:
                     raise FilingError("filing.error.bad_key")
@@ -75,13 +75,13 @@ class SubmissionService:
             await self._check_attachments(cadre_id, attachment_ids)
             if isinstance(body, ToleranceRequestBody):
                 for pr_ref in body.preregistrations:
-                    prereg = await repo.get_prereg(pr_ref)
+                    prereg = await storage.preregs.get(pr_ref)
                     if prereg is None or prereg.cadre_id != cadre_id:
                         raise FilingError("filing.error.bad_prereg")
             now = ctx.now()
-            ref = await allocate(repo, KIND_PREFIX[kind], ctx.calendar.local_date(now).year)
+            ref = await allocate(storage.counters, KIND_PREFIX[kind], ctx.calendar.local_date(now).year)
             data = body.model_dump(mode="json")
-            filing, _ = await repo.create(
+            filing, _ = await storage.filings.create(
                 kind=kind,
                 ref=ref,
                 cadre_id=cadre_id,
@@ -92,8 +92,8 @@ class SubmissionService:
                 idempotency_key=key,
                 at=iso(now),
             )
-            await repo.link_attachments(attachment_ids, cadre_id, ref)
-            event = await repo.append_event(
+            await storage.attachments.link(attachment_ids, cadre_id, ref)
+            event = await storage.filings.append_event(
                 ref,
                 at=iso(now),
                 actor=cadre_id,
@@ -103,12 +103,12 @@ class SubmissionService:
                 to_state=states.SUBMITTED,
                 payload={"attachments": len(attachment_ids)},
             )
-            await ctx.storage.audit.append(
+            await storage.audit.append(
                 cadre_id, "filing.submit", ref, {"kind": kind, "unit_id": user.unit_id, "event": event.id}
             )
             if kind == "request":
                 await ctx.deadlines.start(ref, "accept", now)
-            await repo.delete_draft(cadre_id, kind)
+            await storage.drafts.delete(cadre_id, kind)
             values = {"ref": ref, "name": user.display_name or str(cadre_id), "unit": user.unit_name or ""}
             labels: dict[str, str] = {}
             if isinstance(body, FeedbackBody):
@@ -140,20 +140,20 @@ class SubmissionService:
     async def preregister(
         self, cadre_id: int, body: PreRegistrationBody | Mapping[str, Any], idempotency_key: str
     ) -> PreRegResult:
-        ctx, repo = self.ctx, self.ctx.repo
+        ctx, storage = self.ctx, self.ctx.storage
         checked = ctx.validate(PreRegistrationBody, body)
         assert isinstance(checked, PreRegistrationBody)
         self._check_key(idempotency_key)
         user = await self.access.filer(cadre_id, "prereg")
-        async with ctx.storage.transaction():
-            existing = await repo.prereg_by_key(idempotency_key)
+        async with storage.transaction():
+            existing = await storage.preregs.by_key(idempotency_key)
             if existing is not None:
                 if existing.cadre_id != cadre_id:
                     raise FilingError("filing.error.bad_key")
                 return PreRegResult(existing, False)
             now = ctx.now()
-            ref = await allocate(repo, "PR", ctx.calendar.local_date(now).year)
-            prereg, _ = await repo.create_prereg(
+            ref = await allocate(storage.counters, "PR", ctx.calendar.local_date(now).year)
+            prereg, _ = await storage.preregs.create(
                 ref=ref,
                 cadre_id=cadre_id,
                 unit_id=user.unit_id,
@@ -163,8 +163,8 @@ class SubmissionService:
                 idempotency_key=idempotency_key,
                 at=iso(now),
             )
-            await ctx.storage.audit.append(cadre_id, "prereg.create", ref, {"unit_id": user.unit_id})
-            await repo.delete_draft(cadre_id, "prereg")
+            await storage.audit.append(cadre_id, "prereg.create", ref, {"unit_id": user.unit_id})
+            await storage.drafts.delete(cadre_id, "prereg")
             for supervisor in await self.notices.handlers_of(user.unit_id):
                 if supervisor.telegram_id == cadre_id:
                     continue
@@ -189,11 +189,11 @@ class SubmissionService:
 
     async def acknowledge_preregistration(self, ref: str, actor_id: int) -> PreRegistration:
         """A supervisor of the unit (or an admin) acknowledges; the first acknowledgement stands."""
-        ctx, repo = self.ctx, self.ctx.repo
+        ctx, storage = self.ctx, self.ctx.storage
         canonical = normalize_ref(ref)
-        async with ctx.storage.transaction():
+        async with storage.transaction():
             actor = await self.access.viewer(actor_id)
-            prereg = await repo.get_prereg(canonical) if canonical else None
+            prereg = await storage.preregs.get(canonical) if canonical else None
             if prereg is None or not await self.access.may_view(actor, prereg.cadre_id, prereg.unit_id):
                 raise AccessError()
             if actor.role not in SUPERVISING:
@@ -201,9 +201,9 @@ class SubmissionService:
             if prereg.cadre_id == actor_id:
                 raise TransitionError("filing.error.own_filing", action="acknowledge")
             now = ctx.now()
-            if not await repo.acknowledge_prereg(prereg.ref, actor_id, iso(now)):
+            if not await storage.preregs.acknowledge(prereg.ref, actor_id, iso(now)):
                 raise TransitionError("filing.error.already_acknowledged")
-            await ctx.storage.audit.append(actor_id, "prereg.acknowledge", prereg.ref, {})
+            await storage.audit.append(actor_id, "prereg.acknowledge", prereg.ref, {})
             await self.notices.send(
                 prereg.cadre_id,
                 "filing.notify.prereg_acknowledged",
@@ -211,7 +211,7 @@ class SubmissionService:
                 ref=prereg.ref,
                 name=actor.display_name or str(actor_id),
             )
-            updated = await repo.get_prereg(prereg.ref)
+            updated = await storage.preregs.get(prereg.ref)
         assert updated is not None
         return updated
 
@@ -221,6 +221,6 @@ class SubmissionService:
 
     async def _check_attachments(self, owner_id: int, ids: list[int]) -> None:
         for attachment_id in ids:
-            attachment = await self.ctx.repo.attachment(attachment_id)
+            attachment = await self.ctx.storage.attachments.get(attachment_id)
             if attachment is None or attachment.owner_id != owner_id or attachment.filing_ref is not None:
                 raise FilingError("filing.error.bad_attachment")

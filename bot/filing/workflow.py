@@ -49,6 +49,15 @@ class WorkflowService:
             ref, actor_id, "decide", outcome=outcome, reason=reason, boundaries=boundaries, distinctions=distinctions
         )
 
+    def check_reason(self, reason: str | None) -> str:
+        """A decision's reason on its own, for a front end that asks for more after it (a
+        correction asks for the clearing note): the rule :meth:`change` applies again."""
+        limits = self.ctx.limits
+        text = states.clean_message(reason, limits.text_max, "filing.error.reason_required")
+        if len(text) < limits.reason_min:
+            raise TransitionError("filing.error.reason_too_short", limit=limits.reason_min)
+        return text
+
     async def withdraw(self, ref: str, cadre_id: int, reason: str | None = None) -> Filing:
         return await self.change(ref, cadre_id, "withdraw", message=reason)
 
@@ -92,7 +101,7 @@ class WorkflowService:
                 raise TransitionError("filing.error.own_filing", action=action)
             message = states.clean_message(text, ctx.limits.text_max, "filing.error.message_required")
             now = ctx.now()
-            event = await ctx.repo.append_event(
+            event = await ctx.storage.filings.append_event(
                 filing.ref,
                 at=iso(now),
                 actor=actor_id,
@@ -130,7 +139,7 @@ class WorkflowService:
                 **details,
             )
             now = ctx.now()
-            changed = await ctx.repo.update_state(
+            changed = await ctx.storage.filings.update_state(
                 filing.ref,
                 step.from_state,
                 step.to_state,
@@ -140,7 +149,7 @@ class WorkflowService:
             )
             if not changed:  # cannot happen inside the write lock, but never write a lost update
                 raise TransitionError("filing.error.illegal_transition", state=filing.state, action=action)
-            event = await ctx.repo.append_event(
+            event = await ctx.storage.filings.append_event(
                 filing.ref,
                 at=iso(now),
                 actor=actor_id,
@@ -158,7 +167,7 @@ class WorkflowService:
                 filing.ref,
                 {"from": step.from_state, "to": step.to_state, "event": event.id, **step.payload},
             )
-            updated = await ctx.repo.get(filing.ref)
+            updated = await ctx.storage.filings.get(filing.ref)
             assert updated is not None
             await self._carry_out(states.EFFECTS[action], updated, step, f"{filing.ref}:ev{event.id}", now)
         return updated

@@ -39,7 +39,7 @@ class Notifier:
         encoded = json.dumps(markup.to_dict(), ensure_ascii=False) if markup else None
         queued = await self.storage.outbox.enqueue(chat_id, text, encoded, dedup_key)
         # Enqueued inside a state change: deliverable once that commits, and never if it rolls back.
-        self.storage.db.after_commit(self._wake.set)
+        self.storage.after_commit(self._wake.set)
         return queued
 
     def start(self, bot: Bot) -> None:

@@ -1,1 +1,1 @@
-"""SQLite implementations of the repository protocols in :mod:`storage.base`."""
+"""SQLite implementations of the repository protocols in :mod:`storage.protocols`."""

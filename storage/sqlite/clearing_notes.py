@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from storage.db import Database
+from storage.records import ClearingNote
 
 
 class SqliteClearingNotes:
@@ -13,10 +14,9 @@ class SqliteClearingNotes:
             (cadre_id, unit_id, note, issued_by),
         )
 
-    async def between(self, start: str, end: str) -> list[dict]:
+    async def all(self) -> list[ClearingNote]:
         rows = await self.db.fetchall(
-            "SELECT c.id, c.note, c.issued_at, u.name AS unit FROM clearing_notes c LEFT JOIN units u"
-            " ON u.id = c.unit_id WHERE c.issued_at >= ? AND c.issued_at < ? ORDER BY c.id",
-            (start, end),
+            "SELECT c.id, c.cadre_id, c.unit_id, u.name AS unit_name, c.note, c.issued_by, c.issued_at"
+            " FROM clearing_notes c LEFT JOIN units u ON u.id = c.unit_id ORDER BY c.id"
         )
-        return [dict(r) for r in rows]
+        return [ClearingNote(**dict(r)) for r in rows]

@@ -1,18 +1,28 @@
-"""The SQLite backend: one object holding every repository over one database."""
+"""The SQLite backend: one object holding every repository over one database (see ``storage.protocols.Storage``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+
+import aiosqlite
 
 from storage.audit_seal import AuditSeal, default_anchor_file, default_key_file
 from storage.db import DEFAULT_BUSY_BUDGET_S, Database
+from storage.sqlite.attachments import SqliteAttachments
 from storage.sqlite.audit import SqliteAudit
 from storage.sqlite.clearing_notes import SqliteClearingNotes
+from storage.sqlite.counters import SqliteCounters
+from storage.sqlite.deadlines import SqliteDeadlines
+from storage.sqlite.drafts import SqliteDrafts
 from storage.sqlite.filings import SqliteFilings
 from storage.sqlite.invites import SqliteInvites
 from storage.sqlite.kb_versions import SqliteKbVersions
+from storage.sqlite.lookbacks import SqliteLookbacks
 from storage.sqlite.outbox import SqliteOutbox
 from storage.sqlite.prefs import SqlitePrefs
+from storage.sqlite.preregs import SqlitePreregs
 from storage.sqlite.ptb_state import SqlitePtbState
 from storage.sqlite.units import SqliteUnits
 from storage.sqlite.users import SqliteUsers
@@ -30,7 +40,13 @@ class SqliteStorage:
         self.audit = SqliteAudit(db, seal)
         self.kb_versions = SqliteKbVersions(db)
         self.clearing_notes = SqliteClearingNotes(db)
+        self.counters = SqliteCounters(db)
         self.filings = SqliteFilings(db)
+        self.drafts = SqliteDrafts(db)
+        self.attachments = SqliteAttachments(db)
+        self.preregs = SqlitePreregs(db)
+        self.deadlines = SqliteDeadlines(db)
+        self.lookbacks = SqliteLookbacks(db)
 
     @classmethod
     async def open(
@@ -55,8 +71,11 @@ class SqliteStorage:
             raise
         return storage
 
-    def transaction(self):
+    def transaction(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
         return self.db.transaction()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self.db.after_commit(callback)
 
     async def close(self) -> None:
         await self.db.close()

@@ -1,0 +1,66 @@
+"""Deadlines in the database, so the job queue can be rebuilt at start (the rules: bot.filing.deadlines)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.db import Database
+from storage.protocols import DeadlineMark
+from storage.records_filings import Deadline
+
+_FIELDS = frozenset({"due_at", "paused_at", "remaining_seconds", "reminded_at", "escalated_at", "done_at"})
+
+
+class SqliteDeadlines:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def start(self, ref: str, kind: str, started_at: str, due_at: str) -> Deadline:
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT INTO deadlines (filing_ref, kind, started_at, due_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(filing_ref, kind) DO NOTHING",
+                (ref, kind, started_at, due_at),
+            )
+            deadline = await self.get(ref, kind)
+        assert deadline is not None
+        return deadline
+
+    async def get(self, ref: str, kind: str) -> Deadline | None:
+        row = await self.db.fetchone("SELECT * FROM deadlines WHERE filing_ref = ? AND kind = ?", (ref, kind))
+        return Deadline(**dict(row)) if row else None
+
+    async def of_filing(self, ref: str) -> list[Deadline]:
+        rows = await self.db.fetchall("SELECT * FROM deadlines WHERE filing_ref = ? ORDER BY id", (ref,))
+        return [Deadline(**dict(r)) for r in rows]
+
+    async def open(self) -> list[Deadline]:
+        """Deadlines neither met nor paused, earliest due first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM deadlines WHERE done_at IS NULL AND paused_at IS NULL ORDER BY due_at, id"
+        )
+        return [Deadline(**dict(r)) for r in rows]
+
+    async def all(self) -> list[Deadline]:
+        return [Deadline(**dict(r)) for r in await self.db.fetchall("SELECT * FROM deadlines ORDER BY id")]
+
+    async def update(self, deadline_id: int, **fields: Any) -> None:
+        unknown = set(fields) - _FIELDS
+        if unknown:
+            raise ValueError(f"unknown deadline fields: {sorted(unknown)}")
+        if not fields:
+            return
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        await self.db.execute(f"UPDATE deadlines SET {sets} WHERE id = ?", (*fields.values(), deadline_id))
+
+    async def mark(self, deadline_id: int, column: DeadlineMark, at: str) -> bool:
+        """Set reminded_at / escalated_at once; False when it was already set (idempotent jobs)."""
+        if column not in ("reminded_at", "escalated_at"):
+            raise ValueError(column)
+        async with (
+            self.db.transaction() as conn,
+            conn.execute(
+                f"UPDATE deadlines SET {column} = ? WHERE id = ? AND {column} IS NULL", (at, deadline_id)
+            ) as cur,
+        ):
+            return cur.rowcount == 1
