@@ -7,8 +7,8 @@ catches a backend whose method names or parameters drift from the protocol even 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 import typing
+from collections.abc import Callable
 
 from storage import protocols
 from storage.protocols import Storage
@@ -29,11 +29,7 @@ def _repositories() -> dict[str, type]:
 
 
 def _members(protocol: type) -> dict[str, Callable[..., object]]:
-    return {
-        name: member
-        for name, member in vars(protocol).items()
-        if not name.startswith("_") and callable(member)
-    }
+    return {name: member for name, member in vars(protocol).items() if not name.startswith("_") and callable(member)}
 
 
 def test_storage_names_a_protocol_for_each_repository() -> None:
