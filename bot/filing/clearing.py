@@ -6,15 +6,15 @@ other case the source asks for: an accusation that turned out false, with no req
 
 from __future__ import annotations
 
+from bot.filing.context import Notifier, Texts
 from bot.filing.errors import AccessError, FilingError
 from bot.filing.models import clean_text
-from bot.transport.notifier import Notifier
 from bot.users import UserService
-from storage.sqlite.storage import SqliteStorage
+from storage.protocols import Storage
 
 
 class ClearingService:
-    def __init__(self, storage: SqliteStorage, users: UserService, notifier: Notifier, texts) -> None:
+    def __init__(self, storage: Storage, users: UserService, notifier: Notifier, texts: Texts) -> None:
         self.storage = storage
         self.users = users
         self.notifier = notifier
