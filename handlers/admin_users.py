@@ -3,75 +3,62 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.users import UserError
-from handlers import menu
-from handlers.access import require, t
-from handlers.callback_data import Callback, as_id, cb, pattern
+from handlers.callback_data import Callback, Invite, Ns, as_id, cb, pattern
 from handlers.context import Ctx
 from handlers.conversations import conversation, end_others
-from handlers.reply import answer_query, keyboard, reply
+from handlers.guards import END, refuse, requires, stale
+from handlers.reply import keyboard, reply
+from handlers.texts import t, tell, words
+from storage.records import Role, User
 
+# The invite conversation's states: pick the role, then type the unit.
 CHOOSE_ROLE, TYPE_UNIT = range(2)
+NAME = "invite"
+INVITABLE = (Role.CADRE, Role.SUPERVISOR)  # admins come from the configuration, never from a code
+
+admin_only = requires(Role.ADMIN)
 
 
-async def invite(update: Update, context: Ctx) -> int:
-    admin = await require(update, context, "admin")
-    if admin is None:
-        return ConversationHandler.END
+@admin_only
+async def invite(update: Update, context: Ctx, admin: User) -> int:
     args = context.args or []
     if len(args) >= 2:
-        await _create(update, context, args[0].lower(), " ".join(args[1:]))
-        return ConversationHandler.END
+        await _create(update, context, admin, args[0].lower(), " ".join(args[1:]))
+        return END
     if args:
-        await reply(update, context, await t(update, context, "invite.usage"))
-        return ConversationHandler.END
-    await answer_query(update)
-    end_others(context.application, update, "invite")
-    rows = [[(await t(update, context, f"roles.{r}"), cb("inv", "role", r)) for r in ("cadre", "supervisor")]]
+        await refuse(update, context, "invite.usage")
+        return END
+    end_others(context.application, update, NAME)
+    rows = [[(await t(update, context, f"roles.{r}"), cb(Ns.INVITE, Invite.ROLE, r)) for r in INVITABLE]]
     await reply(update, context, await t(update, context, "invite.choose_role"), keyboard(rows))
     return CHOOSE_ROLE
 
 
-async def chose_role(update: Update, context: Ctx) -> int:
-    await answer_query(update)
-    if await require(update, context, "admin") is None:
-        return ConversationHandler.END
-    data = Callback.parse(update.callback_query.data if update.callback_query else None)
-    if data is None or data.arg not in ("cadre", "supervisor"):
-        await reply(update, context, await t(update, context, "common.stale_button"))
+@admin_only
+async def chose_role(update: Update, context: Ctx, admin: User) -> int:
+    data = Callback.of(update)
+    if data is None or data.arg not in INVITABLE:
+        await stale(update, context)
         return CHOOSE_ROLE
     context.user_data["invite_role"] = data.arg
-    await reply(update, context, await t(update, context, "invite.type_unit"))
+    await tell(update, context, "invite.type_unit")
     return TYPE_UNIT
 
 
-async def typed_unit(update: Update, context: Ctx) -> int:
-    if await require(update, context, "admin") is None:
-        return ConversationHandler.END
+@requires(Role.ADMIN, stay=TYPE_UNIT)
+async def typed_unit(update: Update, context: Ctx, admin: User) -> int:
     role = context.user_data.get("invite_role", "cadre")
     assert update.message is not None and update.message.text is not None
-    if not await _create(update, context, role, update.message.text):
-        return TYPE_UNIT
+    await _create(update, context, admin, role, update.message.text)
     context.user_data.pop("invite_role", None)
-    return ConversationHandler.END
+    return END
 
 
-async def _create(update: Update, context: Ctx, role: str, unit: str) -> bool:
-    admin = await context.services.users.get(update.effective_user.id) if update.effective_user else None
-    try:
-        created = await context.services.users.invite(role, unit, actor=admin.telegram_id if admin else None)
-    except UserError as exc:
-        await reply(update, context, await t(update, context, exc.key, **exc.values))
-        return False
+async def _create(update: Update, context: Ctx, admin: User, role: str, unit: str) -> None:
+    created = await context.services.users.invite(role, unit, actor=admin.telegram_id)
     link = f"https://t.me/{context.bot.username}?start={created.code}"
     text = await t(
         update,
@@ -83,105 +70,88 @@ async def _create(update: Update, context: Ctx, role: str, unit: str) -> bool:
         link=link,
     )
     await reply(update, context, text)
-    return True
 
 
-def register(app: Application) -> None:
-    app.add_handler(
-        conversation(
-            name="invite",
-            entry_points=[CommandHandler("invite", invite), CallbackQueryHandler(invite, pattern=r"^m:invite:")],
-            states={
-                CHOOSE_ROLE: [CallbackQueryHandler(chose_role, pattern=pattern("inv"))],
-                TYPE_UNIT: [MessageHandler(filters.TEXT & ~filters.COMMAND, typed_unit)],
-            },
-            state_key="invite_role",
-            cancelled="invite.cancelled",
-        )
+def conversation_handler() -> ConversationHandler:
+    return conversation(
+        name=NAME,
+        entry_points=[
+            CommandHandler("invite", invite),
+            CallbackQueryHandler(invite, pattern=pattern(Ns.MENU, "invite")),
+        ],
+        states={
+            CHOOSE_ROLE: [CallbackQueryHandler(chose_role, pattern=pattern(Ns.INVITE))],
+            TYPE_UNIT: [MessageHandler(filters.TEXT & ~filters.COMMAND, typed_unit)],
+        },
+        state_key="invite_role",
+        cancelled="invite.cancelled",
     )
-    menu.register("invite", {"admin"})
 
 
 # -- /users: list, change role and unit, deactivate ---------------------------------------------
-async def users_command(update: Update, context: Ctx) -> None:
-    admin = await require(update, context, "admin")
-    if admin is None:
-        return
-    await answer_query(update)
-    args = context.args or []
+async def _set_role(update: Update, context: Ctx, admin: User, target: int, args: list[str]) -> None:
+    unit = " ".join(args[3:]) or None
+    user = await context.services.users.add(target, args[2].lower(), unit, actor=admin.telegram_id)
+    say = await words(update, context)
+    role, unit_name = say(f"roles.{user.role}"), user.unit_name or say("roles.none")
+    await reply(update, context, say("users.changed", id=user.telegram_id, role=role, unit=unit_name))
+
+
+async def _toggle_seconded(update: Update, context: Ctx, admin: User, target: int, args: list[str]) -> None:
     service = context.services.users
-    try:
+    user = await service.get(target)
+    if user is None:
+        raise UserError("users.unknown", id=args[1])
+    await service.add(
+        user.telegram_id,
+        user.role,
+        user.unit_name,
+        actor=admin.telegram_id,
+        display_name=user.display_name,
+        seconded=not user.seconded,
+    )
+    await tell(update, context, "users.seconded_on" if not user.seconded else "users.seconded_off", id=user.telegram_id)
+
+
+async def _deactivate(update: Update, context: Ctx, admin: User, target: int, args: list[str]) -> None:
+    if target == admin.telegram_id:
+        raise UserError("users.not_yourself")
+    await context.services.users.deactivate(target, actor=admin.telegram_id)
+    await tell(update, context, "users.deactivated", id=args[1])
+
+
+# Subcommand → (how many words it takes at least, exactly; None: any more), what it does.
+SUBCOMMANDS = {
+    "role": ((3, None), _set_role),
+    "seconded": ((2, 2), _toggle_seconded),
+    "deactivate": ((2, 2), _deactivate),
+}
+
+
+@admin_only
+async def users_command(update: Update, context: Ctx, admin: User) -> None:
+    args = context.args or []
+    if args:
+        (least, most), run = SUBCOMMANDS.get(args[0], ((0, -1), None))
         target = as_id(args[1]) if len(args) >= 2 else None
-        if args[:1] == ["role"] and len(args) >= 3 and target is not None:
-            unit = " ".join(args[3:]) or None
-            user = await service.add(target, args[2].lower(), unit, actor=admin.telegram_id)
-            await reply(
-                update,
-                context,
-                await t(
-                    update,
-                    context,
-                    "users.changed",
-                    id=user.telegram_id,
-                    role=await t(update, context, f"roles.{user.role}"),
-                    unit=user.unit_name or await t(update, context, "roles.none"),
-                ),
-            )
+        if run is None or target is None or len(args) < least or (most is not None and len(args) > most):
+            await refuse(update, context, "users.usage")
             return
-        if args[:1] == ["seconded"] and len(args) == 2 and target is not None:
-            user = await service.get(target)
-            if user is None:
-                raise UserError("users.unknown", id=args[1])
-            await service.add(
-                user.telegram_id,
-                user.role,
-                user.unit_name,
-                actor=admin.telegram_id,
-                display_name=user.display_name,
-                seconded=not user.seconded,
-            )
-            await reply(
-                update,
-                context,
-                await t(
-                    update,
-                    context,
-                    "users.seconded_on" if not user.seconded else "users.seconded_off",
-                    id=user.telegram_id,
-                ),
-            )
-            return
-        if args[:1] == ["deactivate"] and len(args) == 2 and target is not None:
-            if target == admin.telegram_id:
-                raise UserError("users.not_yourself")
-            await service.deactivate(target, actor=admin.telegram_id)
-            await reply(update, context, await t(update, context, "users.deactivated", id=args[1]))
-            return
-        if args:
-            await reply(update, context, await t(update, context, "users.usage"))
-            return
-    except UserError as exc:
-        await reply(update, context, await t(update, context, exc.key, **exc.values))
+        await run(update, context, admin, target, args)
         return
-    lines = [await t(update, context, "users.title")]
-    for user in await service.list():
+    say = await words(update, context)
+    lines = [say("users.title")]
+    for user in await context.services.users.list():
         lines.append(
-            await t(
-                update,
-                context,
+            say(
                 "users.line",
                 id=user.telegram_id,
                 name=user.display_name or "-",
-                role=await t(update, context, f"roles.{user.role}"),
+                role=say(f"roles.{user.role}"),
                 unit=user.unit_name or "-",
-                state=await t(update, context, "users.active" if user.active else "users.inactive"),
-                seconded=await t(update, context, "users.seconded_mark") if user.seconded else "",
+                state=say("users.active" if user.active else "users.inactive"),
+                seconded=say("users.seconded_mark") if user.seconded else "",
             )
         )
-    lines.append(await t(update, context, "users.usage"))
+    lines.append(say("users.usage"))
     await reply(update, context, "\n".join(lines))
-
-
-def register_users(app: Application) -> None:
-    app.add_handler(CommandHandler("users", users_command))
-    menu.register("users", {"admin"}, users_command)

@@ -1,14 +1,123 @@
 """Callback payloads: short ASCII ``ns:action:arg`` strings, validated on the way in.
 
 Telegram allows 64 bytes of callback data; it never carries user text or authority — every press
-is re-checked server-side.
+is re-checked server-side. Namespaces and actions are enums, so a button, its handler and its
+label key (``sv.btn.<action>``) spell an action one way.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from telegram import Update
 
 MAX_BYTES = 64
+
+
+class Ns(StrEnum):
+    MENU = "m"
+    LANG = "lang"
+    KB = "kb"  # an article or a case card
+    CITE = "fc"  # file a request citing a case
+    CHECK = "sc"
+    FORM = "fm"
+    MY = "my"
+    SUPERVISE = "sv"
+    DECISION = "dc"
+    LOOKBACK = "lb"
+    STATS = "st"
+    KB_ADMIN = "kbm"
+    KB_EDIT = "kbe"
+    INVITE = "inv"
+
+
+class Lang(StrEnum):
+    SET = "set"
+
+
+class Kb(StrEnum):
+    ARTICLE = "art"
+    CASE = "case"
+
+
+class Cite(StrEnum):
+    CITE = "cite"
+
+
+class Check(StrEnum):
+    ANSWER = "a"
+    BACK = "back"
+    SKIP = "skip"
+
+
+class Form(StrEnum):
+    GO = "go"  # open this draft (from /resume)
+    BACK = "back"
+    PREVIEW = "pv"
+    EDIT = "ed"
+    SUBMIT = "sub"
+    DISCARD = "del"
+    SKIP = "skip"
+    DONE = "done"
+    CHOOSE = "ch"
+    TICK = "tk"
+    YES = "yes"
+    NO = "no"
+
+
+class My(StrEnum):
+    VIEW = "v"
+    ANSWER = "ans"
+    WITHDRAW = "wd"
+    WITHDRAW_OK = "wdok"
+
+
+class Sv(StrEnum):
+    VIEW = "v"
+    ACCEPT = "acc"
+    READ = "read"
+    ACK = "ack"
+    INFO = "info"
+    NOTE = "note"
+    MSG = "msg"
+    ANSWER = "fans"
+    FORWARD = "ffwd"
+    DECIDE = "dec"
+
+
+class Decision(StrEnum):
+    OUTCOME = "o"
+    BOUNDARY = "b"
+    DISTINCTION = "d"
+    OK = "ok"
+
+
+class Lookback(StrEnum):
+    CONFIRM = "ok"
+    CORRECT = "fix"
+
+
+class Stats(StrEnum):
+    XLSX = "xlsx"
+    CHART = "chart"
+
+
+class KbAdmin(StrEnum):
+    APPLY = "apply"
+    DROP = "drop"
+    HISTORY = "hist"
+    EXPORT = "export"
+    ROLLBACK = "rb"
+    ROLLBACK_OK = "rbok"
+
+
+class KbEdit(StrEnum):
+    FIELD = "f"
+
+
+class Invite(StrEnum):
+    ROLE = "role"
 
 
 class Callback(BaseModel):
@@ -36,6 +145,11 @@ class Callback(BaseModel):
         except ValidationError:
             return None
 
+    @classmethod
+    def of(cls, update: Update) -> Callback | None:
+        """The pressed button's payload, or None for a message or a forged payload."""
+        return cls.parse(update.callback_query.data if update.callback_query else None)
+
 
 def as_id(text: str | None) -> int | None:
     """A typed or pressed number as a database id: ASCII digits that fit SQLite's INTEGER, else None.
@@ -49,9 +163,9 @@ def as_id(text: str | None) -> int | None:
 
 
 def cb(ns: str, action: str, arg: object = "") -> str:
-    return Callback(ns=ns, action=action, arg=str(arg)).pack()
+    return Callback(ns=str(ns), action=str(action), arg=str(arg)).pack()
 
 
-def pattern(ns: str) -> str:
-    """A CallbackQueryHandler pattern for one namespace."""
-    return rf"^{ns}:"
+def pattern(ns: str, action: str | None = None) -> str:
+    """A CallbackQueryHandler pattern for one namespace, or one action in it."""
+    return rf"^{ns}:{action}:" if action is not None else rf"^{ns}:"

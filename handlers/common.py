@@ -8,23 +8,16 @@ import traceback
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
+from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LOCALES
 from bot.users import UserError
 from handlers import menu
-from handlers.access import locale, t
-from handlers.callback_data import Callback, cb, pattern
+from handlers.callback_data import Callback, Lang, Ns, cb
 from handlers.context import Ctx
+from handlers.guards import refuse, stale
 from handlers.reply import answer_query, edit_or_reply, keyboard, reply
+from handlers.texts import t, words
 from storage.errors import StorageProblem, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -95,33 +88,32 @@ async def help_menu(update: Update, context: Ctx) -> None:
     tg_user = update.effective_user
     assert tg_user is not None
     user = await context.services.users.get(tg_user.id)
-    loc = await locale(update, context)
-    cat = context.services.catalogue
+    say = await words(update, context)
     if user is None:
-        head = cat.t(loc, "start.welcome_unregistered")
+        head = say("start.welcome_unregistered")
         role = None
     elif not user.active:
-        await reply(update, context, cat.t(loc, "common.deactivated"))
+        await refuse(update, context, "common.deactivated")
         return
     else:
         head = await _who(update, context, "start.welcome_registered", user)
         role = user.role
-    lines = [head, "", cat.t(loc, "help.title")]
-    lines.append(cat.t(loc, "help.free_text") if role else cat.t(loc, "help.public"))
-    await reply(update, context, "\n".join(lines), keyboard(menu.buttons(role, lambda k: cat.t(loc, k))))
+    lines = [head, "", say("help.title")]
+    lines.append(say("help.free_text") if role else say("help.public"))
+    await reply(update, context, "\n".join(lines), keyboard(menu.buttons(role, say)))
 
 
 async def choose_language(update: Update, context: Ctx) -> None:
-    rows = [[("中文", cb("lang", "set", "zh")), ("English", cb("lang", "set", "en"))]]
+    rows = [[("中文", cb(Ns.LANG, Lang.SET, "zh")), ("English", cb(Ns.LANG, Lang.SET, "en"))]]
     await answer_query(update)
     await reply(update, context, await t(update, context, "lang.choose"), keyboard(rows))
 
 
 async def set_language(update: Update, context: Ctx) -> None:
-    data = Callback.parse(update.callback_query.data if update.callback_query else None)
+    data = Callback.of(update)
     await answer_query(update)
     if data is None or data.arg not in LOCALES or update.effective_user is None:
-        await reply(update, context, await t(update, context, "common.stale_button"))
+        await refuse(update, context, "common.stale_button")
         return
     await context.services.set_locale(update.effective_user.id, data.arg)
     await edit_or_reply(update, context, await t(update, context, "lang.set"))
@@ -129,31 +121,30 @@ async def set_language(update: Update, context: Ctx) -> None:
 
 
 async def cancel(update: Update, context: Ctx) -> None:
-    await reply(update, context, await t(update, context, "common.nothing_to_cancel"))
+    await refuse(update, context, "common.nothing_to_cancel")
 
 
 async def menu_press(update: Update, context: Ctx) -> None:
-    data = Callback.parse(update.callback_query.data if update.callback_query else None)
+    """A menu button whose command is not a conversation entry (those are caught by their conversation)."""
+    data = Callback.of(update)
     handler = menu.action(data.action) if data else None
     if handler is None:
-        await answer_query(update)
-        await reply(update, context, await t(update, context, "common.stale_button"))
+        await stale(update, context)
         return
     await answer_query(update)
     await handler(update, context)
 
 
 async def stale_button(update: Update, context: Ctx) -> None:
-    await answer_query(update)
-    await reply(update, context, await t(update, context, "common.stale_button"))
+    await stale(update, context)
 
 
 async def unknown_command(update: Update, context: Ctx) -> None:
-    await reply(update, context, await t(update, context, "common.unknown_command"))
+    await refuse(update, context, "common.unknown_command")
 
 
 async def not_text(update: Update, context: Ctx) -> None:
-    await reply(update, context, await t(update, context, "common.not_text"))
+    await refuse(update, context, "common.not_text")
 
 
 async def on_error(update: object, context: Ctx) -> None:
@@ -194,24 +185,3 @@ async def _storage_refusal(update: Update, context: Ctx, error: StorageUnavailab
         await reply(update, context, "\n\n".join(parts))
     except Exception:  # the error handler must never raise
         log.exception("could not tell the user that the database refused a write")
-
-
-def register(app: Application) -> None:
-    app.add_handler(TypeHandler(Update, rate_limit), group=-10)
-    app.add_handler(TypeHandler(Update, private_only), group=-9)
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler(["help", "menu"], help_menu))
-    app.add_handler(CommandHandler("lang", choose_language))
-    app.add_handler(CallbackQueryHandler(set_language, pattern=pattern("lang")))
-    menu.register("lang", {menu.PUBLIC}, choose_language)
-    app.add_error_handler(on_error)
-
-
-def register_fallbacks(app: Application) -> None:
-    """Last resort for anything no feature handled: added after every feature, in the same group,
-    so they only see what every conversation and command above them declined."""
-    app.add_handler(CallbackQueryHandler(menu_press, pattern=pattern("m")))
-    app.add_handler(CommandHandler("cancel", cancel))
-    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    app.add_handler(CallbackQueryHandler(stale_button))
-    app.add_handler(MessageHandler(~filters.TEXT & ~filters.COMMAND, not_text))

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CommandHandler, ConversationHandler
 
-from handlers.access import t
 from handlers.context import Ctx
 from handlers.reply import reply
+from handlers.texts import t
 
 
 def conversation(

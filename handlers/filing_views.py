@@ -6,6 +6,7 @@ from bot.filing import forms
 from bot.filing.deadlines import DeadlineStatus
 from bot.filing.service import FilingService
 from bot.i18n import Catalogue
+from handlers.texts import Words
 from knowledge.models import KnowledgeBase
 from storage.records_filings import Filing, FilingEvent, PreRegistration
 
@@ -59,6 +60,7 @@ def full(
             state=state_label(cat, loc, filing),
         )
     ]
+    say = Words(cat, loc)
     for step in forms.steps(filing.kind):
         value = filing.body.get(step.name)
         label = cat.t(loc, f"form.labels.{step.name}")
@@ -69,10 +71,10 @@ def full(
                 cat.t(loc, "form.preview_line", label=label, value=cat.t(loc, f"form.options.{step.name}.{value}"))
             )
         elif step.kind == "cases" and value:
-            titles = "；".join(c.title for c in (kb.case(i) for i in value) if c)
-            lines.append(cat.t(loc, "form.preview_line", label=label, value=titles or "、".join(value)))
+            titles = say.items(c.title for c in (kb.case(i) for i in value) if c)
+            lines.append(cat.t(loc, "form.preview_line", label=label, value=titles or say.join(value)))
         elif step.kind == "preregs" and value:
-            lines.append(cat.t(loc, "form.preview_line", label=label, value="、".join(value)))
+            lines.append(cat.t(loc, "form.preview_line", label=label, value=say.join(value)))
         elif step.kind == "selfcheck" and value:
             lines.append(
                 cat.t(loc, "form.preview_line", label=label, value=cat.t(loc, "form.selfcheck_attached", n=len(value)))

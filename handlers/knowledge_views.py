@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Catalogue, Html, escape
-from handlers.callback_data import cb
+from handlers.callback_data import Cite, Kb, Ns, cb
 from handlers.reply import keyboard
+from handlers.texts import Words
 from knowledge.matching import MatchResult
 from knowledge.models import GuidingCase, KnowledgeBase, PolicyArticle
 
@@ -19,11 +20,12 @@ def case_cards(
     lines = [cat.t(loc, "kb.ambiguous" if result.ambiguous else "kb.cases_title", n=len(result.hits))]
     buttons: list[tuple[str, str]] = []
     cite: list[tuple[str, str]] = []
+    say = Words(cat, loc)
     for n, hit in enumerate(result.hits, start=1):
         case = kb.case(hit.id)
         if case is None:
             continue
-        why = "、".join(hit.why) or cat.t(loc, "kb.none")
+        why = say.join(hit.why) or say("kb.none")
         lines.append(
             cat.t(
                 loc,
@@ -34,8 +36,8 @@ def case_cards(
                 why=why,
             )
         )
-        buttons.append((cat.t(loc, "kb.btn_detail", n=n), cb("kb", "case", case.id)))
-        cite.append((cat.t(loc, "kb.btn_cite", n=n), cb("fc", "cite", case.id)))
+        buttons.append((cat.t(loc, "kb.btn_detail", n=n), cb(Ns.KB, Kb.CASE, case.id)))
+        cite.append((cat.t(loc, "kb.btn_cite", n=n), cb(Ns.CITE, Cite.CITE, case.id)))
     if result.pivot:  # the best cases disagree on the outcome: say what tips the balance
         lines.append(cat.t(loc, f"kb.pivot.{result.pivot}"))
     rows = [buttons, cite, *extra_rows]
@@ -43,20 +45,19 @@ def case_cards(
 
 
 def case_full(cat: Catalogue, loc: str, case: GuidingCase) -> str:
-    kept, broken = cat.t(loc, "kb.boundary_kept"), cat.t(loc, "kb.boundary_broken")
-    boundaries = "；".join(
-        f"{cat.t(loc, f'kb.boundary_names.{name}')}{kept if getattr(case.boundaries, name) else broken}"
+    say = Words(cat, loc)
+    kept, broken = say("kb.boundary_kept"), say("kb.boundary_broken")
+    boundaries = say.items(
+        f"{say(f'kb.boundary_names.{name}')}{kept if getattr(case.boundaries, name) else broken}"
         for name in _BOUNDARIES
     )
-    distinctions = "；".join(cat.t(loc, f"kb.distinction_names.{d}") for d in case.distinctions) or cat.t(
-        loc, "kb.none"
-    )
+    distinctions = say.items(say(f"kb.distinction_names.{d}") for d in case.distinctions) or say("kb.none")
     return cat.t(
         loc,
         "kb.case_full",
         title=case.title,
         badge=Html(cat.t(loc, f"kb.outcome.{case.outcome}")),
-        keywords="、".join(case.keywords),
+        keywords=say.join(case.keywords),
         background=case.background,
         error_elements=case.error_elements,
         causes=case.causes,
@@ -74,7 +75,7 @@ def article_text(article: PolicyArticle) -> str:
 
 def article_button(cat: Catalogue, loc: str, article: PolicyArticle) -> tuple[str, str]:
     title = article.title if len(article.title) <= 18 else article.title[:17] + "…"
-    return cat.t(loc, "kb.btn_article", title=title), cb("kb", "art", article.id)
+    return cat.t(loc, "kb.btn_article", title=title), cb(Ns.KB, Kb.ARTICLE, article.id)
 
 
 def answer(cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult) -> tuple[str, InlineKeyboardMarkup]:
@@ -86,7 +87,7 @@ def answer(cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult) -> 
         text = cat.t(loc, "kb.answer", question=entry.question, answer=entry.answer)
         articles = [a for a in (kb.article(aid) for aid in entry.articles) if a]
         if articles:
-            text += "\n\n" + cat.t(loc, "kb.source", title="；".join(a.title for a in articles))
+            text += "\n\n" + cat.t(loc, "kb.source", title=Words(cat, loc).items(a.title for a in articles))
         rows += [[article_button(cat, loc, a)] for a in articles[:3]]
     else:
         article = kb.article(hit.id)

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from bot.services import Services
-from handlers.callback_data import cb
+from handlers.callback_data import My, Ns, Sv, cb
 from handlers.reply import keyboard
 
 
@@ -20,16 +20,21 @@ def make_markup(services: Services):
             return None
         if purpose == "new_request":
             return keyboard(
-                [[(t(loc, "sv.btn.acc"), cb("sv", "acc", ref)), (t(loc, "sv.btn.view"), cb("sv", "v", ref))]]
+                [
+                    [
+                        (t(loc, f"sv.btn.{Sv.ACCEPT}"), cb(Ns.SUPERVISE, Sv.ACCEPT, ref)),
+                        (t(loc, "sv.btn.view"), cb(Ns.SUPERVISE, Sv.VIEW, ref)),
+                    ]
+                ]
             )
         if purpose in ("new_feedback", "answered", "reminder", "escalation"):
-            return keyboard([[(t(loc, "sv.btn.view"), cb("sv", "v", ref))]])
+            return keyboard([[(t(loc, "sv.btn.view"), cb(Ns.SUPERVISE, Sv.VIEW, ref))]])
         if purpose == "new_prereg":
-            return keyboard([[(t(loc, "sv.btn.ack"), cb("sv", "ack", ref))]])
+            return keyboard([[(t(loc, f"sv.btn.{Sv.ACK}"), cb(Ns.SUPERVISE, Sv.ACK, ref))]])
         if purpose == "answer_info":
-            return keyboard([[(t(loc, "view.btn_answer"), cb("my", "ans", ref))]])
+            return keyboard([[(t(loc, "view.btn_answer"), cb(Ns.MY, My.ANSWER, ref))]])
         if purpose == "lookback":
-            return keyboard([[(t(loc, "menu.lookback"), cb("m", "lookback"))]])
+            return keyboard([[(t(loc, "menu.lookback"), cb(Ns.MENU, "lookback"))]])
         return None
 
     return markup

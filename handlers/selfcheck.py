@@ -6,36 +6,31 @@ Questions and rules are knowledge-base data; this module only asks and shows the
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from handlers import knowledge_views as views
 from handlers import menu
-from handlers.access import locale, require, t
-from handlers.callback_data import Callback, cb, pattern
+from handlers.callback_data import Callback, Check, Ns, cb, pattern
 from handlers.context import Ctx
 from handlers.conversations import conversation, end_others
+from handlers.guards import END, refuse, requires, stale
 from handlers.reply import answer_query, keyboard, reply
+from handlers.texts import t, words
 from knowledge.selfcheck import ANSWERS, evaluate
+from storage.records import User
 
+# The conversation's states: the situation in the user's words (optional), then one question after another.
 DESCRIBE, QUESTION = range(2)
+NAME = "selfcheck"
 _KEY = "selfcheck"
-ROLES = ("cadre", "supervisor", "admin")
+FROM_SELFCHECK = "sc"  # the menu's "apply" button under a result: the request offers these answers
 
 
-async def start(update: Update, context: Ctx) -> int:
-    if await require(update, context, *ROLES) is None:
-        return ConversationHandler.END
-    await answer_query(update)
-    end_others(context.application, update, "selfcheck")
+@requires()
+async def start(update: Update, context: Ctx, user: User) -> int:
+    end_others(context.application, update, NAME)
     context.user_data[_KEY] = {"situation": "", "answers": {}, "index": 0}
-    skip = [[(await t(update, context, "check.skip"), cb("sc", "skip"))]]
+    skip = [[(await t(update, context, "check.skip"), cb(Ns.CHECK, Check.SKIP))]]
     await reply(update, context, await t(update, context, "check.intro"), keyboard(skip))
     return DESCRIBE
 
@@ -45,7 +40,7 @@ async def described(update: Update, context: Ctx) -> int:
     if update.message and update.message.text:
         limit = context.services.settings.max_text_chars
         if len(update.message.text) > limit:
-            await reply(update, context, await t(update, context, "common.too_long", limit=limit))
+            await refuse(update, context, "common.too_long", limit=limit)
             return DESCRIBE
         state["situation"] = update.message.text
     else:
@@ -56,23 +51,23 @@ async def described(update: Update, context: Ctx) -> int:
 async def answered(update: Update, context: Ctx) -> int:
     await answer_query(update)
     state = context.user_data.get(_KEY)
-    data = Callback.parse(update.callback_query.data if update.callback_query else None)
+    data = Callback.of(update)
     questions = context.services.knowledge.current.kb.selfcheck.questions
     if state is None or data is None:
-        await reply(update, context, await t(update, context, "common.stale_button"))
-        return ConversationHandler.END
+        await stale(update, context)
+        return END
     index = state["index"]
-    if data.action == "back":
+    if data.action == Check.BACK:
         state["index"] = max(0, index - 1)
         return await _ask(update, context)
     # The button names its question, so a press on an older question's keyboard cannot
     # record an answer for the question now shown.
-    if data.action != "a" or index >= len(questions):
-        await reply(update, context, await t(update, context, "common.stale_button"))
+    if data.action != Check.ANSWER or index >= len(questions):
+        await stale(update, context)
         return QUESTION
     answer, _, qid = data.arg.partition(".")
     if answer not in ANSWERS or qid != questions[index].id:
-        await reply(update, context, await t(update, context, "common.stale_button"))
+        await stale(update, context)
         return QUESTION
     state["answers"][qid] = answer
     state["index"] = index + 1
@@ -80,41 +75,39 @@ async def answered(update: Update, context: Ctx) -> int:
 
 
 async def typed_instead(update: Update, context: Ctx) -> int:
-    await reply(update, context, await t(update, context, "check.answer_with_buttons"))
+    await refuse(update, context, "check.answer_with_buttons")
     return QUESTION
 
 
 async def _ask(update: Update, context: Ctx) -> int:
     state = context.user_data[_KEY]
-    loc = await locale(update, context)
-    cat = context.services.catalogue
+    say = await words(update, context)
     questions = context.services.knowledge.current.kb.selfcheck.questions
     index = state["index"]
     if index >= len(questions):
         await _result(update, context)
-        return ConversationHandler.END
+        return END
     question = questions[index]
-    text = cat.t(
-        loc,
+    text = say(
         "check.question",
         n=index + 1,
         total=len(questions),
-        group=cat.t(loc, f"check.groups.{question.group}"),
+        group=say(f"check.groups.{question.group}"),
         text=question.text,
     )
     if question.hint:
-        text += "\n" + cat.t(loc, "check.hint", hint=question.hint)
-    rows = [[(cat.t(loc, f"check.{a}"), cb("sc", "a", f"{a}.{question.id}")) for a in ANSWERS]]
+        text += "\n" + say("check.hint", hint=question.hint)
+    rows = [[(say(f"check.{a}"), cb(Ns.CHECK, Check.ANSWER, f"{a}.{question.id}")) for a in ANSWERS]]
     if index:
-        rows.append([(cat.t(loc, "common.back"), cb("sc", "back"))])
+        rows.append([(say("common.back"), cb(Ns.CHECK, Check.BACK))])
     await reply(update, context, text, keyboard(rows))
     return QUESTION
 
 
 async def _result(update: Update, context: Ctx) -> None:
     state = context.user_data.pop(_KEY)
-    loc = await locale(update, context)
-    cat = context.services.catalogue
+    say = await words(update, context)
+    cat, loc = say.cat, say.loc
     snapshot = context.services.knowledge.current
     result = evaluate(snapshot.kb.selfcheck, state["answers"])
     lines = [cat.t(loc, f"check.result.{result.indication}"), cat.t(loc, "check.reasons")]
@@ -131,7 +124,7 @@ async def _result(update: Update, context: Ctx) -> None:
         "situation": state["situation"],
     }
     if "apply" in menu.entries_for("cadre"):
-        rows.append([(cat.t(loc, "check.file_button"), cb("m", "apply", "sc"))])
+        rows.append([(cat.t(loc, "check.file_button"), cb(Ns.MENU, "apply", FROM_SELFCHECK))])
     await reply(update, context, "\n".join(lines), keyboard(rows))
     if state["situation"]:
         matches = snapshot.matcher.match_cases(state["situation"])
@@ -140,22 +133,19 @@ async def _result(update: Update, context: Ctx) -> None:
             await reply(update, context, text, markup)
 
 
-def register(app: Application) -> None:
-    app.add_handler(
-        conversation(
-            name="selfcheck",
-            entry_points=[CommandHandler("check", start), CallbackQueryHandler(start, pattern=r"^m:check:")],
-            states={
-                DESCRIBE: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, described),
-                    CallbackQueryHandler(described, pattern=r"^sc:skip:"),
-                ],
-                QUESTION: [
-                    CallbackQueryHandler(answered, pattern=pattern("sc")),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, typed_instead),
-                ],
-            },
-            state_key=_KEY,
-        )
+def conversation_handler() -> ConversationHandler:
+    return conversation(
+        name=NAME,
+        entry_points=[CommandHandler("check", start), CallbackQueryHandler(start, pattern=pattern(Ns.MENU, "check"))],
+        states={
+            DESCRIBE: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, described),
+                CallbackQueryHandler(described, pattern=pattern(Ns.CHECK, Check.SKIP)),
+            ],
+            QUESTION: [
+                CallbackQueryHandler(answered, pattern=pattern(Ns.CHECK)),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, typed_instead),
+            ],
+        },
+        state_key=_KEY,
     )
-    menu.register("check", set(ROLES))

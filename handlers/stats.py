@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import io
 import tempfile
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.filing import calendar_watch
 from bot.supervision.chart import decisions_chart
-from bot.supervision.exports import export_rows, write_xlsx
+from bot.supervision.exports import export_xlsx
 from bot.supervision.stats import compute_stats, stats_text
-from handlers import menu
-from handlers.access import locale, require, t
-from handlers.callback_data import Callback, cb, pattern
+from bot.users import SUPERVISING
+from handlers.callback_data import Callback, Ns, Stats, cb
 from handlers.context import Ctx
-from handlers.reply import answer_query, keyboard, reply
-
-ROLES = ("supervisor", "admin")
+from handlers.guards import refuse, requires, stale
+from handlers.reply import keyboard, reply
+from handlers.texts import locale, words
+from storage.records import User
 
 
 def _dates(args: list[str]) -> tuple[date | None, date | None]:
@@ -32,15 +31,12 @@ def _dates(args: list[str]) -> tuple[date | None, date | None]:
     return start, end
 
 
-async def stats(update: Update, context: Ctx) -> None:
-    await answer_query(update)
-    user = await require(update, context, *ROLES)
-    if user is None:
-        return
+@requires(*SUPERVISING)
+async def stats(update: Update, context: Ctx, user: User) -> None:
     try:
         start, end = _dates(context.args or [])
     except ValueError:
-        await reply(update, context, await t(update, context, "statsui.usage"))
+        await refuse(update, context, "statsui.usage")
         return
     services = context.services
     units = await services.users.visible_units(user)
@@ -50,50 +46,51 @@ async def stats(update: Update, context: Ctx) -> None:
         end=end,
         unit_ids=units,
         calendar=services.filings.calendar,
-        now=datetime.now(UTC),
+        now=services.filings.clock.now(),
     )
-    loc = await locale(update, context)
+    say = await words(update, context)
     span = f"{start or ''}_{end or ''}"
     rows = [
         [
-            (await t(update, context, "statsui.btn_xlsx"), cb("st", "xlsx", span)),
-            (await t(update, context, "statsui.btn_chart"), cb("st", "chart", span)),
+            (say("statsui.btn_xlsx"), cb(Ns.STATS, Stats.XLSX, span)),
+            (say("statsui.btn_chart"), cb(Ns.STATS, Stats.CHART, span)),
         ]
     ]
-    text = stats_text(figures, services.catalogue.t, loc)
+    text = stats_text(figures, services.catalogue.t, say.loc)
     gaps = await calendar_watch.uncovered_years(services)
     if gaps:  # deadlines counted with weekends only: say so where supervision looks
-        gap = services.catalogue.t(loc, "statsui.calendar_gap", years=calendar_watch.years_text(gaps, loc))
+        gap = say("statsui.calendar_gap", years=calendar_watch.years_text(gaps, say.loc))
         text = f"{text}\n\n{gap}"
     await reply(update, context, text, keyboard(rows))
 
 
-async def files(update: Update, context: Ctx) -> None:
-    await answer_query(update)
-    user = await require(update, context, *ROLES)
-    data = Callback.parse(update.callback_query.data if update.callback_query else None)
-    if user is None:
-        return
+@requires(*SUPERVISING)
+async def files(update: Update, context: Ctx, user: User) -> None:
+    data = Callback.of(update)
     try:
         start, end = _dates([p for p in (data.arg if data else "").split("_") if p])
     except ValueError:
         start = end = None
         data = None
-    if data is None or data.action not in ("xlsx", "chart"):
-        await reply(update, context, await t(update, context, "common.stale_button"))
+    if data is None or data.action not in tuple(Stats):
+        await stale(update, context)
         return
     services = context.services
     units = await services.users.visible_units(user)
-    now = datetime.now(UTC)
+    now = services.filings.clock.now()
     chat_id = update.effective_chat.id
     with tempfile.TemporaryDirectory() as tmp:
-        if data.action == "xlsx":
-            rows = await export_rows(
-                services.storage, start=start, end=end, unit_ids=units, calendar=services.filings.calendar, now=now
-            )
-            path = write_xlsx(rows, Path(tmp) / f"cadrebot-{now:%Y%m%d}.xlsx")
-            await services.storage.audit.append(
-                user.telegram_id, "export.xlsx", "", {"start": str(start), "end": str(end), "units": units}
+        if data.action == Stats.XLSX:
+            path = await export_xlsx(
+                services.storage,
+                user.telegram_id,
+                Path(tmp) / f"cadrebot-{now:%Y%m%d}.xlsx",
+                start=start,
+                end=end,
+                unit_ids=units,
+                calendar=services.filings.calendar,
+                now=now,
+                locale=await locale(update, context),
             )
             await context.bot.send_document(chat_id, InputFile(io.BytesIO(path.read_bytes()), filename=path.name))
         else:
@@ -102,9 +99,3 @@ async def files(update: Update, context: Ctx) -> None:
             )
             path = decisions_chart(figures, Path(tmp) / "decisions.png")
             await context.bot.send_photo(chat_id, InputFile(io.BytesIO(path.read_bytes()), filename=path.name))
-
-
-def register(app: Application) -> None:
-    app.add_handler(CommandHandler("stats", stats))
-    app.add_handler(CallbackQueryHandler(files, pattern=pattern("st")))
-    menu.register("stats", set(ROLES), stats)

@@ -3,83 +3,87 @@ reasons, notes, feedback answers, pre-registration acknowledgements, search and 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.filing import states
 from bot.filing.errors import FilingError
 from bot.filing.references import normalize_ref
+from bot.users import SUPERVISING
 from handlers import filing_views as views
-from handlers import knowledge_views, menu
-from handlers.access import locale, require, t
-from handlers.callback_data import Callback, as_id, cb, pattern
+from handlers import knowledge_views
+from handlers.callback_data import Callback, Decision, Lookback, Ns, Sv, as_id, cb, pattern
 from handlers.context import Ctx
 from handlers.conversations import conversation, end_others
-from handlers.reply import answer_query, keyboard, reply
+from handlers.guards import END, refuse, requires, stale
+from handlers.reply import keyboard, reply
+from handlers.texts import tell, words
+from storage.records import User
 
+# The conversation's one state: the supervisor is typing a text the pending action needs
+# (user_data[_PENDING] says which: a message, a note, a decision's reason, a clearing note …).
 TYPING = 0
-SUPERVISORS = ("supervisor", "admin")
+NAME = "supervise"
 _PENDING = "sv_pending"
-TEXT_ACTIONS = ("info", "note", "msg", "fans", "ffwd", "reason", "clear")
+# Pending actions beyond the buttons that ask for text (Sv.INFO, Sv.NOTE, …).
+DECIDE, CORRECT, CLEARNOTE = "decide", "correct", "clearnote"
 BOUNDARY_KEYS = states.BOUNDARIES
+
+supervisor = requires(*SUPERVISING)
+
+# The buttons under a filing: the workflow action it offers → the button's action.
+ACTION_BUTTONS = {
+    "accept": Sv.ACCEPT,
+    "request_info": Sv.INFO,
+    "decide": Sv.DECIDE,
+    "read": Sv.READ,
+    "answer": Sv.ANSWER,
+    "forward": Sv.FORWARD,
+}
+# Buttons that ask for a text; those tied to a workflow action are refused early when it is not possible.
+ASKS_TEXT = {Sv.INFO: "request_info", Sv.NOTE: None, Sv.MSG: None, Sv.ANSWER: "answer", Sv.FORWARD: "forward"}
 
 
 # -- queue, view, search ------------------------------------------------------------------------
-async def queue(update: Update, context: Ctx) -> int:
-    await answer_query(update)
-    user = await require(update, context, *SUPERVISORS)
-    if user is None:
-        return ConversationHandler.END
+@supervisor
+async def queue(update: Update, context: Ctx, user: User) -> int:
     service = context.services.filings
-    loc = await locale(update, context)
-    cat = context.services.catalogue
+    say = await words(update, context)
     items = await service.queries.queue(user.telegram_id)
     if not items:
-        await reply(update, context, cat.t(loc, "sv.queue_empty"))
-        return ConversationHandler.END
-    lines = [cat.t(loc, "sv.queue_title", n=len(items))]
-    lines += [views.list_line(cat, loc, service, i.filing, overdue=i.overdue) for i in items[:20]]
-    rows = [[(cat.t(loc, "view.btn_open", ref=i.filing.ref), cb("sv", "v", i.filing.ref))] for i in items[:8]]
+        await reply(update, context, say("sv.queue_empty"))
+        return END
+    lines = [say("sv.queue_title", n=len(items))]
+    lines += [views.list_line(say.cat, say.loc, service, i.filing, overdue=i.overdue) for i in items[:20]]
+    rows = [[(say("view.btn_open", ref=i.filing.ref), cb(Ns.SUPERVISE, Sv.VIEW, i.filing.ref))] for i in items[:8]]
     await reply(update, context, "\n".join(lines), keyboard(rows))
-    return ConversationHandler.END
+    return END
 
 
-async def view_command(update: Update, context: Ctx) -> int:
-    if await require(update, context, *SUPERVISORS) is None:
-        return ConversationHandler.END
+@supervisor
+async def view_command(update: Update, context: Ctx, user: User) -> int:
     ref = normalize_ref((context.args or [""])[0]) if context.args else None
     if not ref:
-        await reply(update, context, await t(update, context, "sv.view_usage"))
-        return ConversationHandler.END
+        await refuse(update, context, "sv.view_usage")
+        return END
     await _view(update, context, ref)
-    return ConversationHandler.END
+    return END
 
 
 async def _view(update: Update, context: Ctx, ref: str) -> None:
     user_id = update.effective_user.id
     service = context.services.filings
-    loc = await locale(update, context)
-    cat = context.services.catalogue
-    try:
-        filing = await service.queries.get(ref, user_id)
-    except FilingError as exc:
-        await reply(update, context, cat.t(loc, exc.key, **exc.values))
-        return
+    say = await words(update, context)
+    filing = await service.queries.get(ref, user_id)
     snapshot = context.services.knowledge.current
     attachments = await service.queries.attachments(ref, user_id)
     text = views.full(
-        cat,
-        loc,
+        say.cat,
+        say.loc,
         service,
         snapshot.kb,
         filing,
@@ -94,8 +98,8 @@ async def _view(update: Update, context: Ctx, ref: str) -> None:
             "\n".join(str(filing.body.get(k, "")) for k in ("what_happened", "consequences", "motive")), k=3
         )
         if related.hits:
-            body, markup = knowledge_views.case_cards(cat, loc, snapshot.kb, related)
-            await reply(update, context, cat.t(loc, "sv.related") + "\n" + body, markup)
+            body, markup = knowledge_views.case_cards(say.cat, say.loc, snapshot.kb, related)
+            await reply(update, context, say("sv.related") + "\n" + body, markup)
 
 
 async def _resend_attachments(update: Update, context: Ctx, attachments) -> None:
@@ -111,63 +115,54 @@ async def _resend_attachments(update: Update, context: Ctx, attachments) -> None
             await context.bot.send_document(chat.id, document.file_id)
     except TelegramError:
         # A file Telegram no longer serves must not hide the filing itself.
-        await reply(update, context, await t(update, context, "sv.attachment_gone"))
+        await refuse(update, context, "sv.attachment_gone")
 
 
 async def _action_buttons(update: Update, context: Ctx, ref: str) -> InlineKeyboardMarkup:
-    actions = await context.services.filings.queries.actions(ref, update.effective_user.id)
-    loc = await locale(update, context)
-    cat = context.services.catalogue
-    labels = {
-        "accept": "acc",
-        "request_info": "info",
-        "decide": "dec",
-        "read": "read",
-        "answer": "fans",
-        "forward": "ffwd",
-    }
+    user_id = update.effective_user.id
+    actions = await context.services.filings.queries.actions(ref, user_id)
+    say = await words(update, context)
     rows = [
-        [(cat.t(loc, f"sv.btn.{code}"), cb("sv", code, ref))] for action, code in labels.items() if action in actions
+        [(say(f"sv.btn.{button}"), cb(Ns.SUPERVISE, button, ref))]
+        for action, button in ACTION_BUTTONS.items()
+        if action in actions
     ]
-    if await require_quiet(update, context):
+    viewer = await context.services.users.active(user_id)
+    if viewer and viewer.role in SUPERVISING:
         rows.append(
-            [(cat.t(loc, "sv.btn.note"), cb("sv", "note", ref)), (cat.t(loc, "sv.btn.msg"), cb("sv", "msg", ref))]
+            [
+                (say(f"sv.btn.{Sv.NOTE}"), cb(Ns.SUPERVISE, Sv.NOTE, ref)),
+                (say(f"sv.btn.{Sv.MSG}"), cb(Ns.SUPERVISE, Sv.MSG, ref)),
+            ]
         )
     return keyboard(rows)
 
 
-async def require_quiet(update: Update, context: Ctx) -> bool:
-    user = await context.services.users.active(update.effective_user.id)
-    return bool(user and user.role in SUPERVISORS)
-
-
-async def search(update: Update, context: Ctx) -> int:
-    user = await require(update, context, *SUPERVISORS)
-    if user is None:
-        return ConversationHandler.END
+@supervisor
+async def search(update: Update, context: Ctx, user: User) -> int:
     terms = [a for a in (context.args or []) if a.strip()]
     if not terms:
-        await reply(update, context, await t(update, context, "sv.search_usage"))
-        return ConversationHandler.END
+        await refuse(update, context, "sv.search_usage")
+        return END
     service = context.services.filings
-    loc = await locale(update, context)
-    cat = context.services.catalogue
+    say = await words(update, context)
     criteria = await _criteria(context, terms)
     found = await service.queries.search(user.telegram_id, **criteria) if criteria is not None else []
     if not found:
-        await reply(update, context, cat.t(loc, "sv.search_none"))
-        return ConversationHandler.END
-    lines = [cat.t(loc, "sv.search_title", n=len(found))] + [views.list_line(cat, loc, service, f) for f in found[:20]]
-    rows = [[(cat.t(loc, "view.btn_open", ref=f.ref), cb("sv", "v", f.ref))] for f in found[:8]]
+        await reply(update, context, say("sv.search_none"))
+        return END
+    lines = [say("sv.search_title", n=len(found))]
+    lines += [views.list_line(say.cat, say.loc, service, f) for f in found[:20]]
+    rows = [[(say("view.btn_open", ref=f.ref), cb(Ns.SUPERVISE, Sv.VIEW, f.ref))] for f in found[:8]]
     await reply(update, context, "\n".join(lines), keyboard(rows))
-    return ConversationHandler.END
+    return END
 
 
 async def _criteria(context: Ctx, terms: list[str]) -> dict | None:
     """Search words → criteria: a reference, a cadre id, a state, a kind, dates, else a unit name."""
     criteria: dict = {}
     dates: list[datetime] = []
-    words: list[str] = []
+    words_: list[str] = []
     for term in terms:
         if normalize_ref(term):
             criteria["ref"] = term
@@ -184,7 +179,7 @@ async def _criteria(context: Ctx, terms: list[str]) -> dict | None:
             try:
                 dates.append(datetime.fromisoformat(term).replace(tzinfo=UTC))
             except ValueError:
-                words.append(term)
+                words_.append(term)
     if dates:
         criteria["date_from"] = min(dates)
         latest = max(dates)
@@ -192,273 +187,311 @@ async def _criteria(context: Ctx, terms: list[str]) -> dict | None:
         criteria["date_to"] = (
             latest + timedelta(days=1) if latest.date() < date.max else latest.replace(hour=23, minute=59, second=59)
         )
-    if words:
-        unit = await context.services.storage.units.by_name(" ".join(words))
+    if words_:
+        unit = await context.services.storage.units.by_name(" ".join(words_))
         if unit is None:
             return None
         criteria["unit_id"] = unit.id
     return criteria
 
 
-# -- buttons ------------------------------------------------------------------------------------
-async def press(update: Update, context: Ctx) -> int:
-    await answer_query(update)
-    user = await require(update, context, *SUPERVISORS)
-    data = Callback.parse(update.callback_query.data if update.callback_query else None)
-    if user is None:
-        return ConversationHandler.END
-    if data is None:
-        await reply(update, context, await t(update, context, "common.stale_button"))
-        return ConversationHandler.END
-    service = context.services.filings
-    ref = data.arg
-    try:
-        if data.action == "v":
-            await _view(update, context, ref)
-        elif data.action == "acc":
-            filing = await service.workflow.accept(ref, user.telegram_id)
-            await reply(
-                update,
-                context,
-                await t(update, context, "sv.accepted", ref=filing.ref),
-                await _action_buttons(update, context, filing.ref),
-            )
-        elif data.action == "read":
-            filing = await service.workflow.mark_feedback_read(ref, user.telegram_id)
-            await reply(
-                update,
-                context,
-                await t(update, context, "sv.read", ref=filing.ref),
-                await _action_buttons(update, context, filing.ref),
-            )
-        elif data.action == "ack":
-            prereg = await service.submission.acknowledge_preregistration(ref, user.telegram_id)
-            await reply(update, context, await t(update, context, "sv.acknowledged", ref=prereg.ref))
-        elif data.action in ("info", "note", "msg", "fans", "ffwd"):
-            await service.queries.get(ref, user.telegram_id)  # access check before asking for text
-            needed = {"info": "request_info", "fans": "answer", "ffwd": "forward"}.get(data.action)
-            if needed and needed not in await service.queries.actions(ref, user.telegram_id):
-                # Refuse a stale button now, before the supervisor types anything.
-                raise FilingError("filing.error.illegal_transition")
-            end_others(context.application, update, "supervise")
-            context.user_data[_PENDING] = {"action": data.action, "ref": ref}
-            await reply(update, context, await t(update, context, f"sv.type.{data.action}", ref=ref))
-            return TYPING
-        elif data.action == "dec":
-            await service.queries.get(ref, user.telegram_id)  # access check first: "not found" for others
-            if "decide" not in await service.queries.actions(ref, user.telegram_id):
-                # Refuse a stale button now, not after the outcome, boundaries and a written reason.
-                raise FilingError("filing.error.illegal_transition")
-            await _start_decision(update, context, ref, item=None)
-        else:
-            await reply(update, context, await t(update, context, "common.stale_button"))
-    except FilingError as exc:
-        await reply(update, context, await t(update, context, exc.key, **exc.values))
-    return ConversationHandler.END
+# -- buttons on a filing ------------------------------------------------------------------------
+Pressed = Callable[[Update, Ctx, User, str, Sv], Awaitable[int]]
+
+
+async def _press_view(update: Update, context: Ctx, user: User, ref: str, action: Sv) -> int:
+    await _view(update, context, ref)
+    return END
+
+
+async def _press_accept(update: Update, context: Ctx, user: User, ref: str, action: Sv) -> int:
+    filing = await context.services.filings.workflow.accept(ref, user.telegram_id)
+    say = await words(update, context)
+    await reply(update, context, say("sv.accepted", ref=filing.ref), await _action_buttons(update, context, filing.ref))
+    return END
+
+
+async def _press_read(update: Update, context: Ctx, user: User, ref: str, action: Sv) -> int:
+    filing = await context.services.filings.workflow.mark_feedback_read(ref, user.telegram_id)
+    say = await words(update, context)
+    await reply(update, context, say("sv.read", ref=filing.ref), await _action_buttons(update, context, filing.ref))
+    return END
+
+
+async def _press_ack(update: Update, context: Ctx, user: User, ref: str, action: Sv) -> int:
+    prereg = await context.services.filings.submission.acknowledge_preregistration(ref, user.telegram_id)
+    await tell(update, context, "sv.acknowledged", ref=prereg.ref)
+    return END
+
+
+async def _press_asks_text(update: Update, context: Ctx, user: User, ref: str, action: Sv) -> int:
+    queries = context.services.filings.queries
+    await queries.get(ref, user.telegram_id)  # access check before asking for text
+    needed = ASKS_TEXT[action]
+    if needed and needed not in await queries.actions(ref, user.telegram_id):
+        # Refuse a stale button now, before the supervisor types anything.
+        raise FilingError("filing.error.illegal_transition")
+    end_others(context.application, update, NAME)
+    context.user_data[_PENDING] = {"action": str(action), "ref": ref}
+    await tell(update, context, f"sv.type.{action}", ref=ref)
+    return TYPING
+
+
+async def _press_decide(update: Update, context: Ctx, user: User, ref: str, action: Sv) -> int:
+    queries = context.services.filings.queries
+    await queries.get(ref, user.telegram_id)  # access check first: "not found" for others
+    if "decide" not in await queries.actions(ref, user.telegram_id):
+        # Refuse a stale button now, not after the outcome, boundaries and a written reason.
+        raise FilingError("filing.error.illegal_transition")
+    await _start_decision(update, context, ref, item=None)
+    return END
+
+
+PRESSES: dict[str, Pressed] = {
+    Sv.VIEW: _press_view,
+    Sv.ACCEPT: _press_accept,
+    Sv.READ: _press_read,
+    Sv.ACK: _press_ack,
+    **dict.fromkeys(ASKS_TEXT, _press_asks_text),
+    Sv.DECIDE: _press_decide,
+}
+
+
+@supervisor
+async def press(update: Update, context: Ctx, user: User) -> int:
+    data = Callback.of(update)
+    handler = PRESSES.get(data.action) if data else None
+    if data is None or handler is None:
+        await stale(update, context)
+        return END
+    return await handler(update, context, user, data.arg, Sv(data.action))
 
 
 # -- decisions (also look-back corrections) ------------------------------------------------------
 async def _start_decision(update: Update, context: Ctx, ref: str, item: int | None) -> None:
     filing = await context.services.filings.queries.get(ref, update.effective_user.id)
     context.user_data[_PENDING] = {
-        "action": "decide" if item is None else "correct",
+        "action": DECIDE if item is None else CORRECT,
         "ref": filing.ref,
         "item": item,
         "boundaries": {k: True for k in BOUNDARY_KEYS},
         "distinctions": [],
     }
-    loc = await locale(update, context)
-    cat = context.services.catalogue
-    rows = [[(cat.t(loc, f"kb.outcome.{o}"), cb("dc", "o", o))] for o in states.OUTCOMES]
-    await reply(update, context, cat.t(loc, "sv.choose_outcome", ref=filing.ref), keyboard(rows))
+    say = await words(update, context)
+    rows = [[(say(f"kb.outcome.{o}"), cb(Ns.DECISION, Decision.OUTCOME, o))] for o in states.OUTCOMES]
+    await reply(update, context, say("sv.choose_outcome", ref=filing.ref), keyboard(rows))
 
 
-async def decision_press(update: Update, context: Ctx) -> int:
-    await answer_query(update)
-    if await require(update, context, *SUPERVISORS) is None:
-        return ConversationHandler.END
-    data = Callback.parse(update.callback_query.data if update.callback_query else None)
+def _choose_outcome(pending: dict, arg: str) -> bool:
+    if arg not in states.OUTCOMES:
+        return False
+    pending["outcome"] = arg
+    return True
+
+
+def _toggle_boundary(pending: dict, arg: str) -> bool:
+    if arg not in BOUNDARY_KEYS:
+        return False
+    pending["boundaries"][arg] = not pending["boundaries"][arg]
+    return True
+
+
+def _toggle_distinction(pending: dict, arg: str) -> bool:
+    if arg not in ("1", "2", "3"):
+        return False
+    number, chosen = int(arg), pending["distinctions"]
+    pending["distinctions"] = [d for d in chosen if d != number] if number in chosen else sorted([*chosen, number])
+    return True
+
+
+DECISION_TOGGLES: dict[str, Callable[[dict, str], bool]] = {
+    Decision.OUTCOME: _choose_outcome,
+    Decision.BOUNDARY: _toggle_boundary,
+    Decision.DISTINCTION: _toggle_distinction,
+}
+
+
+@supervisor
+async def decision_press(update: Update, context: Ctx, user: User) -> int:
+    data = Callback.of(update)
     pending = context.user_data.get(_PENDING)
-    if data is None or not pending or pending.get("action") not in ("decide", "correct"):
-        await reply(update, context, await t(update, context, "common.stale_button"))
-        return ConversationHandler.END
-    if data.action == "o" and data.arg in states.OUTCOMES:
-        pending["outcome"] = data.arg
-    elif data.action == "b" and data.arg in BOUNDARY_KEYS:
-        pending["boundaries"][data.arg] = not pending["boundaries"][data.arg]
-    elif data.action == "d" and data.arg in ("1", "2", "3"):
-        number = int(data.arg)
-        chosen = pending["distinctions"]
-        pending["distinctions"] = [d for d in chosen if d != number] if number in chosen else sorted([*chosen, number])
-    elif data.action == "ok" and pending.get("outcome"):
+    if data is None or not pending or pending.get("action") not in (DECIDE, CORRECT):
+        await stale(update, context)
+        return END
+    if data.action == Decision.OK and pending.get("outcome"):
         pending["step"] = "reason"
-        end_others(context.application, update, "supervise")
-        await reply(update, context, await t(update, context, "sv.type.reason", ref=pending["ref"]))
+        end_others(context.application, update, NAME)
+        await tell(update, context, "sv.type.reason", ref=pending["ref"])
         return TYPING
-    else:
-        await reply(update, context, await t(update, context, "common.stale_button"))
-        return ConversationHandler.END
+    toggle = DECISION_TOGGLES.get(data.action)
+    if toggle is None or not toggle(pending, data.arg):
+        await stale(update, context)
+        return END
     await _decision_form(update, context, pending)
-    return ConversationHandler.END
+    return END
 
 
 async def _decision_form(update: Update, context: Ctx, pending: dict) -> None:
-    loc = await locale(update, context)
-    cat = context.services.catalogue
-    kept, broken = cat.t(loc, "kb.boundary_kept"), cat.t(loc, "kb.boundary_broken")
+    say = await words(update, context)
+    kept, broken = say("kb.boundary_kept"), say("kb.boundary_broken")
     rows = [
-        [(f"{cat.t(loc, f'kb.boundary_names.{k}')} {kept if v else broken}", cb("dc", "b", k))]
+        [(f"{say(f'kb.boundary_names.{k}')} {kept if v else broken}", cb(Ns.DECISION, Decision.BOUNDARY, k))]
         for k, v in pending["boundaries"].items()
     ]
     rows.append(
         [
             (
-                ("☑ " if d in pending["distinctions"] else "☐ ") + cat.t(loc, f"kb.distinction_names.{d}"),
-                cb("dc", "d", d),
+                ("☑ " if d in pending["distinctions"] else "☐ ") + say(f"kb.distinction_names.{d}"),
+                cb(Ns.DECISION, Decision.DISTINCTION, d),
             )
             for d in (1, 2, 3)
-        ][:3]
+        ]
     )
-    rows.append([(cat.t(loc, "sv.btn.next"), cb("dc", "ok"))])
-    outcome = cat.t(loc, f"kb.outcome.{pending['outcome']}")
-    await reply(update, context, cat.t(loc, "sv.decision_form", ref=pending["ref"], outcome=outcome), keyboard(rows))
+    rows.append([(say("sv.btn.next"), cb(Ns.DECISION, Decision.OK))])
+    outcome = say(f"kb.outcome.{pending['outcome']}")
+    await reply(update, context, say("sv.decision_form", ref=pending["ref"], outcome=outcome), keyboard(rows))
 
 
-async def typed(update: Update, context: Ctx) -> int:
-    user = await require(update, context, *SUPERVISORS)
+# -- typed texts --------------------------------------------------------------------------------
+# Each takes what was typed for a pending action; None when it is done, else the state to stay in.
+Typed = Callable[[Update, Ctx, User, dict, str], Awaitable[int | None]]
+
+
+async def _typed_info(update: Update, context: Ctx, user: User, pending: dict, text: str) -> None:
+    await context.services.filings.workflow.request_info(pending["ref"], user.telegram_id, text)
+
+
+async def _typed_note(update: Update, context: Ctx, user: User, pending: dict, text: str) -> None:
+    await context.services.filings.workflow.add_internal_note(pending["ref"], user.telegram_id, text)
+
+
+async def _typed_message(update: Update, context: Ctx, user: User, pending: dict, text: str) -> None:
+    await context.services.filings.workflow.message_cadre(pending["ref"], user.telegram_id, text)
+
+
+async def _typed_feedback_answer(update: Update, context: Ctx, user: User, pending: dict, text: str) -> None:
+    await context.services.filings.workflow.answer_feedback(pending["ref"], user.telegram_id, text)
+
+
+async def _typed_forward(update: Update, context: Ctx, user: User, pending: dict, text: str) -> None:
+    await context.services.filings.workflow.forward_feedback(pending["ref"], user.telegram_id, text)
+
+
+async def _typed_decision(update: Update, context: Ctx, user: User, pending: dict, text: str) -> None:
+    await context.services.filings.workflow.decide(
+        pending["ref"], user.telegram_id, pending["outcome"], text, pending["boundaries"], pending["distinctions"]
+    )
+
+
+async def _typed_clearing(update: Update, context: Ctx, user: User, pending: dict, text: str) -> None:
+    cadre_id = int(pending["ref"])
+    await context.services.clearing.issue(user.telegram_id, cadre_id, text, await context.services.locale_for(cadre_id))
+
+
+async def _typed_correction(update: Update, context: Ctx, user: User, pending: dict, text: str) -> int | None:
+    """A correction takes two texts: its reason (checked at once), then the clearing note."""
+    if pending.get("step") == "reason":
+        pending.update(reason=context.services.filings.workflow.check_reason(text), step="clear")
+        await tell(update, context, "sv.type.clear", ref=pending["ref"])
+        return TYPING
+    await context.services.lookback.correct(
+        pending["item"],
+        user.telegram_id,
+        outcome=pending["outcome"],
+        reason=pending["reason"],
+        boundaries=pending["boundaries"],
+        distinctions=pending["distinctions"],
+        clearing_note=text,
+    )
+    return None
+
+
+TYPED: dict[str, Typed] = {
+    Sv.INFO: _typed_info,
+    Sv.NOTE: _typed_note,
+    Sv.MSG: _typed_message,
+    Sv.ANSWER: _typed_feedback_answer,
+    Sv.FORWARD: _typed_forward,
+    DECIDE: _typed_decision,
+    CLEARNOTE: _typed_clearing,
+    CORRECT: _typed_correction,
+}
+
+
+# What they typed stays in their chat; a fixable text problem asks again, anything else ends.
+@requires(*SUPERVISING, retry=TYPING)
+async def typed(update: Update, context: Ctx, user: User) -> int:
     pending = context.user_data.get(_PENDING)
-    if user is None or pending is None or update.message is None:
-        return ConversationHandler.END
-    text = update.message.text or ""
-    service = context.services.filings
-    action, ref = pending["action"], pending["ref"]
-    try:
-        if action == "info":
-            await service.workflow.request_info(ref, user.telegram_id, text)
-        elif action == "note":
-            await service.workflow.add_internal_note(ref, user.telegram_id, text)
-        elif action == "msg":
-            await service.workflow.message_cadre(ref, user.telegram_id, text)
-        elif action == "fans":
-            await service.workflow.answer_feedback(ref, user.telegram_id, text)
-        elif action == "ffwd":
-            await service.workflow.forward_feedback(ref, user.telegram_id, text)
-        elif action == "decide":
-            await service.workflow.decide(
-                ref, user.telegram_id, pending["outcome"], text, pending["boundaries"], pending["distinctions"]
-            )
-        elif action == "clearnote":
-            cadre_id = int(ref)
-            await context.services.clearing.issue(
-                user.telegram_id, cadre_id, text, await context.services.locale_for(cadre_id)
-            )
-        elif action == "correct" and pending.get("step") == "reason":
-            reason = states.clean_message(text, service.limits.text_max, "filing.error.reason_required")
-            if len(reason) < service.limits.reason_min:
-                raise FilingError("filing.error.reason_too_short", limit=service.limits.reason_min)
-            pending.update(reason=reason, step="clear")
-            await reply(update, context, await t(update, context, "sv.type.clear", ref=ref))
-            return TYPING
-        elif action == "correct":
-            await context.services.lookback.correct(
-                pending["item"],
-                user.telegram_id,
-                outcome=pending["outcome"],
-                reason=pending["reason"],
-                boundaries=pending["boundaries"],
-                distinctions=pending["distinctions"],
-                clearing_note=text,
-            )
-        else:
-            return ConversationHandler.END
-    except FilingError as exc:
-        await reply(update, context, await t(update, context, exc.key, **exc.values))
-        # What they typed stays in their chat; a fixable text problem asks again, anything else ends.
-        return TYPING if exc.fixable else ConversationHandler.END
+    handler = TYPED.get(pending["action"]) if pending else None
+    if pending is None or handler is None or update.message is None:
+        return END
+    stay = await handler(update, context, user, pending, update.message.text or "")
+    if stay is not None:
+        return stay
     context.user_data.pop(_PENDING, None)
-    await reply(update, context, await t(update, context, f"sv.done.{action}", ref=ref))
-    return ConversationHandler.END
+    await tell(update, context, f"sv.done.{pending['action']}", ref=pending["ref"])
+    return END
 
 
-async def clear_name(update: Update, context: Ctx) -> int:
+@supervisor
+async def clear_name(update: Update, context: Ctx, user: User) -> int:
     """/clear USER_ID: a report against this cadre was found untrue; record and tell them (澄清正名)."""
-    if await require(update, context, *SUPERVISORS) is None:
-        return ConversationHandler.END
     args = context.args or []
     cadre_id = as_id(args[0]) if len(args) == 1 else None
     # Registered or not, in this unit or another: the same prompt, so /clear cannot be used to probe
     # which ids are registered. The service refuses an id out of reach once the note is written.
     if cadre_id is None:
-        await reply(update, context, await t(update, context, "sv.clear_usage"))
-        return ConversationHandler.END
-    end_others(context.application, update, "supervise")
-    context.user_data[_PENDING] = {"action": "clearnote", "ref": args[0]}
-    await reply(update, context, await t(update, context, "sv.type.clearnote", ref=args[0]))
+        await refuse(update, context, "sv.clear_usage")
+        return END
+    end_others(context.application, update, NAME)
+    context.user_data[_PENDING] = {"action": CLEARNOTE, "ref": args[0]}
+    await tell(update, context, "sv.type.clearnote", ref=args[0])
     return TYPING
 
 
 # -- look-back ----------------------------------------------------------------------------------
-async def lookback(update: Update, context: Ctx) -> int:
-    await answer_query(update)
-    user = await require(update, context, *SUPERVISORS)
-    if user is None:
-        return ConversationHandler.END
+@supervisor
+async def lookback(update: Update, context: Ctx, user: User) -> int:
     args = context.args or []
-    loc = await locale(update, context)
-    cat = context.services.catalogue
+    say = await words(update, context)
     if args[:1] == ["draw"]:
         try:
-            start, end = _period(args[1:])
+            start, end = _period(args[1:], context.services.filings.clock.now().date())
         except (ValueError, OverflowError):  # not a date, or 9999-12-31 (its next day does not exist)
-            await reply(update, context, cat.t(loc, "sv.lookback_usage"))
-            return ConversationHandler.END
-        try:
-            run, items = await context.services.lookback.draw(user.telegram_id, start, end)
-        except FilingError as exc:
-            await reply(update, context, cat.t(loc, exc.key, **exc.values))
-            return ConversationHandler.END
-        await reply(
-            update,
-            context,
-            cat.t(
-                loc,
-                "sv.lookback_drawn",
-                n=len(items),
-                population=run.population,
-                start=start.date().isoformat(),
-                end=(end - timedelta(days=1)).date().isoformat(),
-            ),
+            await reply(update, context, say("sv.lookback_usage"))
+            return END
+        run, items = await context.services.lookback.draw(user.telegram_id, start, end)
+        text = say(
+            "sv.lookback_drawn",
+            n=len(items),
+            population=run.population,
+            start=start.date().isoformat(),
+            end=(end - timedelta(days=1)).date().isoformat(),
         )
-        return ConversationHandler.END
+        await reply(update, context, text)
+        return END
     items = await context.services.lookback.assigned_to(user.telegram_id)
     if not items:
-        await reply(update, context, cat.t(loc, "sv.lookback_none"))
-        return ConversationHandler.END
-    lines = [cat.t(loc, "sv.lookback_title", n=len(items))]
+        await reply(update, context, say("sv.lookback_none"))
+        return END
+    lines = [say("sv.lookback_title", n=len(items))]
     rows = []
     for item in items[:8]:
-        lines.append(
-            cat.t(
-                loc,
-                "sv.lookback_line",
-                ref=item.filing_ref,
-                outcome=cat.t(loc, f"filing.outcome.{item.original_outcome}") if item.original_outcome else "-",
-            )
-        )
+        outcome = say(f"filing.outcome.{item.original_outcome}") if item.original_outcome else "-"
+        lines.append(say("sv.lookback_line", ref=item.filing_ref, outcome=outcome))
         rows.append(
             [
-                (cat.t(loc, "view.btn_open", ref=item.filing_ref), cb("sv", "v", item.filing_ref)),
-                (cat.t(loc, "sv.btn.confirm"), cb("lb", "ok", item.id)),
-                (cat.t(loc, "sv.btn.correct"), cb("lb", "fix", item.id)),
+                (say("view.btn_open", ref=item.filing_ref), cb(Ns.SUPERVISE, Sv.VIEW, item.filing_ref)),
+                (say("sv.btn.confirm"), cb(Ns.LOOKBACK, Lookback.CONFIRM, item.id)),
+                (say("sv.btn.correct"), cb(Ns.LOOKBACK, Lookback.CORRECT, item.id)),
             ]
         )
     await reply(update, context, "\n".join(lines), keyboard(rows))
-    return ConversationHandler.END
+    return END
 
 
-def _period(args: list[str]) -> tuple[datetime, datetime]:
+def _period(args: list[str], today: date) -> tuple[datetime, datetime]:
     """[from, to] as dates; default: the last 30 days. The end is exclusive, so +1 day."""
-    today = datetime.now(UTC).date()
     start = datetime.fromisoformat(args[0]).date() if args else today - timedelta(days=30)
     end = datetime.fromisoformat(args[1]).date() if len(args) > 1 else today
     if end < start:
@@ -469,59 +502,47 @@ def _period(args: list[str]) -> tuple[datetime, datetime]:
     )
 
 
-async def lookback_press(update: Update, context: Ctx) -> int:
-    await answer_query(update)
-    user = await require(update, context, *SUPERVISORS)
-    data = Callback.parse(update.callback_query.data if update.callback_query else None)
+@supervisor
+async def lookback_press(update: Update, context: Ctx, user: User) -> int:
+    data = Callback.of(update)
     item_id = as_id(data.arg) if data else None
-    if user is None or item_id is None:
-        if user is not None:
-            await reply(update, context, await t(update, context, "common.stale_button"))
-        return ConversationHandler.END
-    try:
-        if data.action == "ok":
-            item = await context.services.lookback.confirm(item_id, user.telegram_id)
-            await reply(update, context, await t(update, context, "sv.lookback_confirmed", ref=item.filing_ref))
-        elif data.action == "fix":
-            item = next(
-                (i for i in await context.services.lookback.assigned_to(user.telegram_id) if i.id == item_id), None
-            )
-            if item is None:
-                await reply(update, context, await t(update, context, "lookback.error.not_assigned"))
-                return ConversationHandler.END
-            await _start_decision(update, context, item.filing_ref, item=item_id)
-        else:
-            await reply(update, context, await t(update, context, "common.stale_button"))
-    except FilingError as exc:
-        await reply(update, context, await t(update, context, exc.key, **exc.values))
-    return ConversationHandler.END
+    if data is None or item_id is None:
+        await stale(update, context)
+        return END
+    service = context.services.lookback
+    if data.action == Lookback.CONFIRM:
+        item = await service.confirm(item_id, user.telegram_id)
+        await tell(update, context, "sv.lookback_confirmed", ref=item.filing_ref)
+    elif data.action == Lookback.CORRECT:
+        item = next((i for i in await service.assigned_to(user.telegram_id) if i.id == item_id), None)
+        if item is None:
+            await refuse(update, context, "lookback.error.not_assigned")
+            return END
+        await _start_decision(update, context, item.filing_ref, item=item_id)
+    else:
+        await stale(update, context)
+    return END
 
 
-def register(app: Application) -> None:
-    app.add_handler(
-        conversation(
-            name="supervise",
-            entry_points=[
-                CommandHandler("queue", queue),
-                CommandHandler("view", view_command),
-                CommandHandler("search", search),
-                CommandHandler("lookback", lookback),
-                CommandHandler("clear", clear_name),
-                CallbackQueryHandler(queue, pattern=r"^m:queue:"),
-                CallbackQueryHandler(lookback, pattern=r"^m:lookback:"),
-                CallbackQueryHandler(press, pattern=pattern("sv")),
-                CallbackQueryHandler(decision_press, pattern=pattern("dc")),
-                CallbackQueryHandler(lookback_press, pattern=pattern("lb")),
-            ],
-            states={
-                TYPING: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, typed),
-                    CallbackQueryHandler(press, pattern=pattern("sv")),
-                    CallbackQueryHandler(decision_press, pattern=pattern("dc")),
-                ],
-            },
-            state_key=_PENDING,
-        )
+def conversation_handler() -> ConversationHandler:
+    on_filing = CallbackQueryHandler(press, pattern=pattern(Ns.SUPERVISE))
+    on_decision = CallbackQueryHandler(decision_press, pattern=pattern(Ns.DECISION))
+    return conversation(
+        name=NAME,
+        entry_points=[
+            CommandHandler("queue", queue),
+            CommandHandler("view", view_command),
+            CommandHandler("search", search),
+            CommandHandler("lookback", lookback),
+            CommandHandler("clear", clear_name),
+            CallbackQueryHandler(queue, pattern=pattern(Ns.MENU, "queue")),
+            CallbackQueryHandler(lookback, pattern=pattern(Ns.MENU, "lookback")),
+            on_filing,
+            on_decision,
+            CallbackQueryHandler(lookback_press, pattern=pattern(Ns.LOOKBACK)),
+        ],
+        states={
+            TYPING: [MessageHandler(filters.TEXT & ~filters.COMMAND, typed), on_filing, on_decision],
+        },
+        state_key=_PENDING,
     )
-    menu.register("queue", set(SUPERVISORS))
-    menu.register("lookback", set(SUPERVISORS))

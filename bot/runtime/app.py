@@ -15,7 +15,7 @@ from bot.i18n import LOCALES
 from bot.ops import log_redact
 from bot.services import Services
 from bot.transport.persistence import SqlitePersistence
-from handlers import register_all
+from handlers import routing
 from handlers.context import Ctx
 from handlers.notify_buttons import make_markup
 
@@ -75,7 +75,7 @@ def build_application(
     application = builder.build()
     application.bot_data["services"] = services
     services.filings.set_markup(make_markup(services))
-    register_all(application)
+    routing.install(application)
     return application
 
 

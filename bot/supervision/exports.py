@@ -13,7 +13,7 @@ from bot.clock import show, zone
 from bot.filing.workdays import WorkCalendar
 from bot.supervision.stats import durations, gather, is_decided_late, overdue_deadlines
 
-__all__ = ["COLUMNS", "ExportRows", "as_rows", "export_rows", "write_csv", "write_xlsx", "xlsx_value"]
+__all__ = ["COLUMNS", "ExportRows", "as_rows", "export_rows", "export_xlsx", "write_csv", "write_xlsx", "xlsx_value"]
 
 COLUMNS: tuple[str, ...] = (
     "ref",
@@ -195,6 +195,25 @@ def write_xlsx(
             sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(width, 40)
     book.save(path)
     return path
+
+
+async def export_xlsx(
+    storage: Any,
+    actor_id: int,
+    path: Path | str,
+    *,
+    start: date | None,
+    end: date | None,
+    unit_ids: list[int] | None,
+    calendar: WorkCalendar,
+    now: datetime,
+    locale: str = "zh",
+) -> Path:
+    """The XLSX one person takes out, and the audit entry saying who took which units' filings."""
+    rows = await export_rows(storage, start=start, end=end, unit_ids=unit_ids, calendar=calendar, now=now)
+    written = write_xlsx(rows, path, locale=locale)
+    await storage.audit.append(actor_id, "export.xlsx", "", {"start": str(start), "end": str(end), "units": unit_ids})
+    return written
 
 
 def _width(text: str) -> int:
