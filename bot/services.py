@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.clock import calendar as work_calendar
 from bot.config import Settings
 from bot.filing.clearing import ClearingService
 from bot.filing.context import FilingLimits
 from bot.filing.deadlines import DeadlinePolicy
 from bot.filing.lookback import LookbackPolicy, LookbackService
 from bot.filing.service import FilingService
-from bot.filing.workdays import Clock, WorkCalendar
+from bot.filing.workdays import Clock
 from bot.i18n import Catalogue
 from bot.kb.admin import KbAdmin
 from bot.kb.service import KnowledgeService
@@ -63,7 +64,7 @@ class Services:
             catalogue.t,
             clock=clock,
             limits=limits,
-            calendar=WorkCalendar.from_yaml(settings.holidays_file),
+            calendar=work_calendar(settings),
             policy=DeadlinePolicy(accept_days=settings.accept_working_days, decide_days=settings.decide_working_days),
             default_locale=settings.locale,
         )
@@ -100,6 +101,3 @@ class Services:
     async def set_locale(self, telegram_id: int, locale: str) -> None:
         await self.storage.prefs.set_locale(telegram_id, locale)
         self._locales[telegram_id] = locale
-
-    async def text_for(self, telegram_id: int, key: str, **values: object) -> str:
-        return self.catalogue.t(await self.locale_for(telegram_id), key, **values)

@@ -97,5 +97,5 @@ async def files(update: Update, context: Ctx, user: User) -> None:
             figures = await compute_stats(
                 services.storage, start=start, end=end, unit_ids=units, calendar=services.filings.calendar, now=now
             )
-            path = decisions_chart(figures, Path(tmp) / "decisions.png")
+            path = decisions_chart(figures, Path(tmp) / "decisions.png", locale=await locale(update, context))
             await context.bot.send_photo(chat_id, InputFile(io.BytesIO(path.read_bytes()), filename=path.name))

@@ -18,11 +18,12 @@ import pytest
 from bot.config import Settings
 from bot.filing import calendar_watch
 from bot.filing.deadlines import Deadlines
-from bot.filing.workdays import DEFAULT_CALENDAR, ChineseCalendarSource, ManualClock, WorkCalendar
+from bot.filing.workdays import DEFAULT_CALENDAR, ChineseCalendarSource, WorkCalendar
 from bot.runtime.app import _deadlines
 from bot.runtime.local_chat import LocalChat
 from storage.records_filings import Deadline
 from tests.conftest import ADMIN, DATA, register, texts
+from tests.support.clock import ManualClock
 from tests.test_filing_chat import _fill_request
 
 CADRE, SUP = 2, 3

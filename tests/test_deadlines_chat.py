@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.filing.workdays import ManualClock
 from bot.runtime.app import _deadlines, _draft_reminders
 from bot.runtime.local_chat import LocalChat
 from tests.conftest import ADMIN, register, texts
+from tests.support.clock import ManualClock
 from tests.test_filing_chat import _fill_request
 
 CADRE, SUP = 2, 3

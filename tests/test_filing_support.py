@@ -9,9 +9,10 @@ from pathlib import Path
 
 from bot.filing.catalogue_keys import KEYS
 from bot.filing.service import FilingService
-from bot.filing.workdays import ManualClock, WorkCalendar
+from bot.filing.workdays import WorkCalendar
 from bot.users import UserService
 from storage.sqlite.storage import SqliteStorage
+from tests.support.clock import ManualClock
 
 # Monday 2 March 2026, 09:00 in China.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

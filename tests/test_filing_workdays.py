@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.filing.workdays import DAY, CalendarError, FixedClock, ManualClock, WorkCalendar, iso, parse_iso
+from bot.filing.workdays import DAY, CalendarError, FixedClock, WorkCalendar, iso, parse_iso
+from tests.support.clock import ManualClock
 
 CAL = WorkCalendar.from_yaml()
 CST = CAL.tz

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
-from bot.filing.workdays import ManualClock
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import WebDeskServer, start_web
 from tests.conftest import ADMIN, register, texts
+from tests.support.clock import ManualClock
 
 SUP, CADRE = 3, 2
 

@@ -58,17 +58,6 @@ class FixedClock:
         return self.at
 
 
-class ManualClock(FixedClock):
-    """A test clock that moves only when told to."""
-
-    def set(self, at: datetime) -> None:
-        self.at = _aware(at)
-
-    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        self.at = self.at + (delta or timedelta(**kwargs))
-        return self.at
-
-
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError("clock times must be timezone-aware")
@@ -307,10 +296,3 @@ class WorkCalendar:
 
     def add_working_days(self, start: datetime, days: float) -> datetime:
         return self.add_working_seconds(start, days * DAY)
-
-    def next_working_day(self, day: date) -> date:
-        for _ in range(_MAX_DAYS):
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                return day
-        raise CalendarError("no working days found; check the holiday calendar")
