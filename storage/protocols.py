@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from storage.audit_seal import AuditSeal
@@ -118,7 +119,7 @@ class FilingRepository(Protocol):
         body: dict[str, Any],
         consent_public: bool,
         idempotency_key: str,
-        at: str,
+        at: datetime,
     ) -> tuple[Filing, bool]: ...
     async def get(self, ref: str) -> Filing | None: ...
     async def by_key(self, idempotency_key: str) -> Filing | None: ...
@@ -127,13 +128,13 @@ class FilingRepository(Protocol):
         self, unit_ids: list[int] | None, states: Sequence[FilingState] | None = None, kind: FilingKind | None = None
     ) -> list[Filing]: ...
     async def by_state(self, states: Sequence[FilingState], kind: FilingKind | None = None) -> list[Filing]: ...
-    async def decided_between(self, start: str, end: str, states: Sequence[FilingState]) -> list[Filing]: ...
+    async def decided_between(self, start: datetime, end: datetime, states: Sequence[FilingState]) -> list[Filing]: ...
     async def update_state(
         self,
         ref: str,
         from_state: str,
         to_state: str,
-        at: str,
+        at: datetime,
         *,
         decision: dict[str, Any] | None = None,
         decided_by: int | None = None,
@@ -142,7 +143,7 @@ class FilingRepository(Protocol):
         self,
         ref: str,
         *,
-        at: str,
+        at: datetime,
         actor: int | None,
         actor_role: str,
         action: str,
@@ -157,12 +158,12 @@ class FilingRepository(Protocol):
 
 
 class DraftRepository(Protocol):
-    async def save(self, telegram_id: int, kind: str, step: str, data: dict[str, Any], at: str) -> Draft: ...
+    async def save(self, telegram_id: int, kind: str, step: str, data: dict[str, Any], at: datetime) -> Draft: ...
     async def load(self, telegram_id: int, kind: str) -> Draft | None: ...
     async def of_user(self, telegram_id: int) -> list[Draft]: ...
     async def delete(self, telegram_id: int, kind: str) -> bool: ...
-    async def idle(self, updated_before: str) -> list[Draft]: ...
-    async def mark_reminded(self, draft_id: int, at: str) -> None: ...
+    async def idle(self, updated_before: datetime) -> list[Draft]: ...
+    async def mark_reminded(self, draft_id: int, at: datetime) -> None: ...
 
 
 class AttachmentRepository(Protocol):
@@ -174,7 +175,7 @@ class AttachmentRepository(Protocol):
         name: str,
         mime: str,
         size: int,
-        at: str,
+        at: datetime,
         draft_id: int | None = None,
         filing_ref: str | None = None,
         file_unique_id: str | None = None,
@@ -197,35 +198,35 @@ class PreRegistrationRepository(Protocol):
         why_urgent: str,
         expected_cost: str,
         idempotency_key: str,
-        at: str,
+        at: datetime,
     ) -> tuple[PreRegistration, bool]: ...
     async def get(self, ref: str) -> PreRegistration | None: ...
     async def by_key(self, idempotency_key: str) -> PreRegistration | None: ...
     async def by_cadre(self, cadre_id: int) -> list[PreRegistration]: ...
-    async def acknowledge(self, ref: str, by: int, at: str) -> bool: ...
+    async def acknowledge(self, ref: str, by: int, at: datetime) -> bool: ...
 
 
 DeadlineMark = Literal["reminded_at", "escalated_at"]
 
 
 class DeadlineRepository(Protocol):
-    async def start(self, ref: str, kind: str, started_at: str, due_at: str) -> Deadline: ...
+    async def start(self, ref: str, kind: str, started_at: datetime, due_at: datetime) -> Deadline: ...
     async def get(self, ref: str, kind: str) -> Deadline | None: ...
     async def of_filing(self, ref: str) -> list[Deadline]: ...
     async def open(self) -> list[Deadline]: ...
     async def all(self) -> list[Deadline]: ...
     async def update(self, deadline_id: int, **fields: Any) -> None: ...
-    async def mark(self, deadline_id: int, column: DeadlineMark, at: str) -> bool: ...
+    async def mark(self, deadline_id: int, column: DeadlineMark, at: datetime) -> bool: ...
 
 
 class LookbackRepository(Protocol):
     async def create_run(
         self,
         *,
-        at: str,
+        at: datetime,
         created_by: int | None,
-        period_from: str,
-        period_to: str,
+        period_from: datetime,
+        period_to: datetime,
         share: float,
         seed: int,
         population: int,

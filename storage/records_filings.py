@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from storage.timestamps import Moment
+
 
 class FilingKind(StrEnum):
     REQUEST = "request"  # 容错申请
@@ -63,15 +65,15 @@ class Filing(_Record):
     outcome: Outcome | None = None
     decision: dict[str, Any] | None = None
     decided_by: int | None = None
-    decided_at: str | None = None
-    created_at: str
-    updated_at: str
+    decided_at: Moment | None = None
+    created_at: Moment
+    updated_at: Moment
 
 
 class FilingEvent(_Record):
     id: int
     filing_ref: str
-    at: str
+    at: Moment
     actor: int | None
     actor_role: str
     action: str
@@ -88,9 +90,9 @@ class Draft(_Record):
     kind: DraftKind
     step: str
     data: dict[str, Any] = Field(default_factory=dict)
-    created_at: str
-    updated_at: str
-    reminded_at: str | None = None
+    created_at: Moment
+    updated_at: Moment
+    reminded_at: Moment | None = None
 
 
 class Attachment(_Record):
@@ -103,7 +105,7 @@ class Attachment(_Record):
     name: str
     mime: str
     size: int
-    added_at: str
+    added_at: Moment
 
 
 class PreRegistration(_Record):
@@ -115,30 +117,30 @@ class PreRegistration(_Record):
     why_urgent: str
     expected_cost: str
     idempotency_key: str
-    created_at: str
+    created_at: Moment
     acknowledged_by: int | None = None
-    acknowledged_at: str | None = None
+    acknowledged_at: Moment | None = None
 
 
 class Deadline(_Record):
     id: int
     filing_ref: str
     kind: DeadlineKind
-    started_at: str
-    due_at: str
-    paused_at: str | None = None
+    started_at: Moment
+    due_at: Moment
+    paused_at: Moment | None = None
     remaining_seconds: int | None = None
-    reminded_at: str | None = None
-    escalated_at: str | None = None
-    done_at: str | None = None
+    reminded_at: Moment | None = None
+    escalated_at: Moment | None = None
+    done_at: Moment | None = None
 
 
 class LookbackRun(_Record):
     id: int
-    created_at: str
+    created_at: Moment
     created_by: int | None
-    period_from: str
-    period_to: str
+    period_from: Moment
+    period_to: Moment
     share: float
     seed: int
     population: int
@@ -155,4 +157,4 @@ class LookbackItem(_Record):
     new_outcome: Outcome | None = None
     note: str = ""
     clearing_note: str | None = None
-    reviewed_at: str | None = None
+    reviewed_at: Moment | None = None

@@ -10,7 +10,7 @@ import pytest
 from bot.filing.context import FilingLimits
 from bot.filing.drafts import submit_key
 from bot.filing.errors import AccessError, FilingError, TransitionError
-from bot.filing.workdays import DAY, parse_iso
+from bot.filing.workdays import DAY
 from bot.users import UserService
 from storage.sqlite.storage import SqliteStorage
 from tests.test_filing_support import (
@@ -514,7 +514,7 @@ async def test_deadlines_survive_a_restart(tmp_path) -> None:
     await w.storage.close()
     storage = await SqliteStorage.open(w.path)
     service = make_service(storage, UserService(storage), w.clock)
-    assert await service.deadlines.next_due() == parse_iso((await storage.deadlines.get(ref, "accept")).due_at)
+    assert await service.deadlines.next_due() == (await storage.deadlines.get(ref, "accept")).due_at
     w.clock.advance(days=2)
     assert (await service.deadline_job.run()).escalated == [f"{ref}:accept"]
     await storage.close()

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.filing.workdays import DAY, CalendarError, FixedClock, WorkCalendar, iso, parse_iso
+from bot.filing.workdays import DAY, CalendarError, FixedClock, WorkCalendar, parse_iso
+from storage.timestamps import stamp
 from tests.support.clock import ManualClock
 
 CAL = WorkCalendar.from_yaml()
@@ -91,7 +92,7 @@ def test_clocks_and_iso() -> None:
     assert clock.advance(hours=2) == moment + timedelta(hours=2)
     clock.set(moment)
     assert clock.now() == moment
-    assert iso(moment) == "2026-03-02T01:00:00.123Z"
-    assert parse_iso(iso(moment)) == moment
+    assert stamp(moment) == "2026-03-02T01:00:00.123Z"
+    assert parse_iso(stamp(moment)) == moment
     with pytest.raises(ValueError):
         FixedClock(datetime(2026, 1, 1))

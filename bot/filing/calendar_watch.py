@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.filing.workdays import parse_iso
 from storage.records import Role
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ async def uncovered_years(services: Services) -> list[int]:
     now = filings.clock.now()
     years = set(calendar.uncovered_years(now, now))
     for deadline in await filings.ctx.storage.deadlines.open():
-        years.update(calendar.uncovered_years(parse_iso(deadline.started_at), parse_iso(deadline.due_at)))
+        years.update(calendar.uncovered_years(deadline.started_at, deadline.due_at))
     return sorted(years)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.filing.context import FilingContext
 from bot.filing.notify import FilingNotices
+from storage.timestamps import stamp
 
 
 @dataclass
@@ -37,7 +38,7 @@ class DeadlineJob:
                 await self.notices.to_supervisors(
                     filing,
                     "filing.notify.deadline_reminder",
-                    f"dl{deadline.id}:remind:{deadline.due_at}",
+                    f"dl{deadline.id}:remind:{stamp(deadline.due_at)}",
                     purpose="reminder",
                     labels={"deadline": f"filing.deadline.{deadline.kind}", **self.notices.provisional(deadline)},
                     ref=filing.ref,
@@ -53,7 +54,7 @@ class DeadlineJob:
                 if filing is None:
                     continue
                 await ctx.storage.audit.append(
-                    None, "filing.overdue", filing.ref, {"deadline": deadline.kind, "due_at": deadline.due_at}
+                    None, "filing.overdue", filing.ref, {"deadline": deadline.kind, "due_at": stamp(deadline.due_at)}
                 )
                 unit = await ctx.storage.units.by_id(filing.unit_id) if filing.unit_id else None
                 for recipient in await self.notices.escalation_recipients(filing):

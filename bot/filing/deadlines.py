@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from bot.filing.workdays import DAY, WorkCalendar, iso, parse_iso
+from bot.filing.workdays import DAY, WorkCalendar
 from storage.protocols import DeadlineRepository
 from storage.records_filings import Deadline
 
@@ -53,25 +53,25 @@ class Deadlines:
 
     async def start(self, ref: str, kind: str, at: datetime) -> Deadline:
         due = self.calendar.add_working_days(at, self.policy.days(kind))
-        return await self.repo.start(ref, kind, iso(at), iso(due))
+        return await self.repo.start(ref, kind, at, due)
 
     async def complete(self, ref: str, kind: str, at: datetime) -> None:
         deadline = await self.repo.get(ref, kind)
         if deadline and deadline.done_at is None:
-            await self.repo.update(deadline.id, done_at=iso(at))
+            await self.repo.update(deadline.id, done_at=at)
 
     async def complete_all(self, ref: str, at: datetime) -> None:
         for deadline in await self.repo.of_filing(ref):
             if deadline.done_at is None:
-                await self.repo.update(deadline.id, done_at=iso(at))
+                await self.repo.update(deadline.id, done_at=at)
 
     async def pause(self, ref: str, kind: str, at: datetime) -> int | None:
         """Stop the clock; returns the working seconds left (negative if already overdue)."""
         deadline = await self.repo.get(ref, kind)
         if deadline is None or deadline.done_at or deadline.paused_at:
             return None
-        left = self.calendar.working_seconds_between(at, parse_iso(deadline.due_at))
-        await self.repo.update(deadline.id, paused_at=iso(at), remaining_seconds=left)
+        left = self.calendar.working_seconds_between(at, deadline.due_at)
+        await self.repo.update(deadline.id, paused_at=at, remaining_seconds=left)
         return left
 
     async def resume(self, ref: str, kind: str, at: datetime) -> Deadline | None:
@@ -82,11 +82,11 @@ class Deadlines:
         left = deadline.remaining_seconds or 0
         due = self.calendar.add_working_seconds(at, left) if left > 0 else at
         # A new due date deserves a new reminder if the old one was already sent.
-        await self.repo.update(deadline.id, paused_at=None, remaining_seconds=None, due_at=iso(due), reminded_at=None)
+        await self.repo.update(deadline.id, paused_at=None, remaining_seconds=None, due_at=due, reminded_at=None)
         return await self.repo.get(ref, kind)
 
     def status(self, deadline: Deadline, now: datetime) -> DeadlineStatus:
-        due = parse_iso(deadline.due_at)
+        due = deadline.due_at
         if deadline.done_at:
             return DeadlineStatus(deadline, "done", due, 0)
         provisional = self.is_provisional(deadline)
@@ -97,7 +97,7 @@ class Deadlines:
 
     def is_provisional(self, deadline: Deadline) -> bool:
         """Its due date was counted with weekends only somewhere (a year no calendar source covers)."""
-        return self.calendar.is_provisional(parse_iso(deadline.started_at), parse_iso(deadline.due_at))
+        return self.calendar.is_provisional(deadline.started_at, deadline.due_at)
 
     async def of(self, ref: str, now: datetime) -> list[DeadlineStatus]:
         """Every deadline of a filing (not only the nearest), in the order they were set."""
@@ -109,7 +109,7 @@ class Deadlines:
         for deadline in await self.repo.open():
             if deadline.reminded_at or deadline.escalated_at:
                 continue
-            due = parse_iso(deadline.due_at)
+            due = deadline.due_at
             if now >= due:
                 continue
             window = self.policy.remind_before_days.get(deadline.kind, 1) * DAY
@@ -119,15 +119,15 @@ class Deadlines:
 
     async def overdue(self, now: datetime) -> list[Deadline]:
         """Open deadlines past their limit that were not escalated yet."""
-        return [d for d in await self.repo.open() if not d.escalated_at and now >= parse_iso(d.due_at)]
+        return [d for d in await self.repo.open() if not d.escalated_at and now >= d.due_at]
 
     async def mark_reminded(self, deadline: Deadline, now: datetime) -> bool:
-        return await self.repo.mark(deadline.id, "reminded_at", iso(now))
+        return await self.repo.mark(deadline.id, "reminded_at", now)
 
     async def mark_escalated(self, deadline: Deadline, now: datetime) -> bool:
-        return await self.repo.mark(deadline.id, "escalated_at", iso(now))
+        return await self.repo.mark(deadline.id, "escalated_at", now)
 
     async def next_due(self) -> datetime | None:
         """The earliest open due date, to (re)schedule the job queue at start."""
         open_ = await self.repo.open()
-        return parse_iso(open_[0].due_at) if open_ else None
+        return open_[0].due_at if open_ else None

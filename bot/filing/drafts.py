@@ -9,8 +9,8 @@ from typing import Any
 from bot.filing.context import FilingContext
 from bot.filing.errors import FilingError
 from bot.filing.notify import FilingNotices
-from bot.filing.workdays import iso
 from storage.records_filings import Attachment, Draft
+from storage.timestamps import stamp
 
 DRAFT_KINDS = ("request", "feedback", "prereg")
 
@@ -28,7 +28,7 @@ class DraftService:
         encoded = json.dumps(dict(data), ensure_ascii=False, default=str)
         if len(encoded.encode("utf-8")) > self.ctx.limits.max_draft_bytes:
             raise FilingError("filing.error.draft_too_large")
-        return await self.ctx.storage.drafts.save(user_id, kind, step, json.loads(encoded), iso(self.ctx.now()))
+        return await self.ctx.storage.drafts.save(user_id, kind, step, json.loads(encoded), self.ctx.now())
 
     async def load(self, user_id: int, kind: str) -> Draft | None:
         _check_kind(kind)
@@ -68,7 +68,7 @@ class DraftService:
         async with storage.transaction():
             draft = await storage.drafts.load(user_id, kind)
             if draft is None:
-                draft = await storage.drafts.save(user_id, kind, "evidence", {}, iso(self.ctx.now()))
+                draft = await storage.drafts.save(user_id, kind, "evidence", {}, self.ctx.now())
             existing = await storage.attachments.of_draft(draft.id)
             if len(existing) >= limits.max_attachments:
                 raise FilingError("filing.error.too_many_files", limit=limits.max_attachments)
@@ -78,7 +78,7 @@ class DraftService:
                 name=(name or "")[:200],
                 mime=mime,
                 size=size,
-                at=iso(self.ctx.now()),
+                at=self.ctx.now(),
                 draft_id=draft.id,
                 file_unique_id=file_unique_id,
             )
@@ -91,13 +91,13 @@ class DraftService:
         """Nudge users whose draft was left untouched for ``draft_reminder_after`` (once per pause)."""
         now = self.ctx.now()
         reminded = []
-        for draft in await self.ctx.storage.drafts.idle(iso(now - self.ctx.limits.draft_reminder_after)):
+        for draft in await self.ctx.storage.drafts.idle(now - self.ctx.limits.draft_reminder_after):
             async with self.ctx.storage.transaction():
-                await self.ctx.storage.drafts.mark_reminded(draft.id, iso(now))
+                await self.ctx.storage.drafts.mark_reminded(draft.id, now)
                 await self.notices.send(
                     draft.telegram_id,
                     "filing.notify.draft_reminder",
-                    f"draft:{draft.id}:{draft.updated_at}",
+                    f"draft:{draft.id}:{stamp(draft.updated_at)}",
                     labels={"kind": f"filing.kind.{draft.kind}"},
                 )
             reminded.append(draft)
@@ -111,4 +111,4 @@ def _check_kind(kind: str) -> None:
 
 def submit_key(draft: Draft) -> str:
     """An idempotency key for submitting a draft: the same draft files once however often it is sent."""
-    return f"{draft.telegram_id}:{draft.kind}:{draft.id}:{draft.created_at}"
+    return f"{draft.telegram_id}:{draft.kind}:{draft.id}:{stamp(draft.created_at)}"

@@ -19,9 +19,9 @@ from typing import Any
 from bot.filing import states
 from bot.filing.errors import AccessError, FilingError, TransitionError
 from bot.filing.service import FilingService
-from bot.filing.workdays import iso
 from storage.records import Role, User
 from storage.records_filings import Filing, LookbackItem, LookbackRun
+from storage.timestamps import stamp
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class LookbackService:
         async with self.storage.transaction():
             population = [
                 f
-                for f in await self.storage.filings.decided_between(iso(start), iso(end), list(states.DECIDED_STATES))
+                for f in await self.storage.filings.decided_between(start, end, list(states.DECIDED_STATES))
                 if (units is None or f.unit_id in units) and not await self._under_review(f.ref)
             ]
             size = min(len(population), max(min_size, math.ceil(share * len(population))))
@@ -74,10 +74,10 @@ class LookbackService:
             rng = random.Random(seed)
             chosen = sorted(rng.sample(population, size), key=lambda f: f.ref)
             run = await self.repo.create_run(
-                at=iso(now),
+                at=now,
                 created_by=actor_id,
-                period_from=iso(start),
-                period_to=iso(end),
+                period_from=start,
+                period_to=end,
                 share=share,
                 seed=seed,
                 population=len(population),
@@ -106,8 +106,8 @@ class LookbackService:
                 "lookback.draw",
                 f"run:{run.id}",
                 {
-                    "from": run.period_from,
-                    "to": run.period_to,
+                    "from": stamp(run.period_from),
+                    "to": stamp(run.period_to),
                     "seed": seed,
                     "share": share,
                     "population": len(population),
@@ -220,7 +220,7 @@ class LookbackService:
         return item
 
     async def _record(self, item: LookbackItem, reviewer_id: int, **fields: Any) -> None:
-        now = iso(self.filings.clock.now())
+        now = self.filings.clock.now()
         if not await self.repo.update_item(item.id, reviewer_id=reviewer_id, reviewed_at=now, **fields):
             raise TransitionError("lookback.error.already_reviewed")
         await self.storage.audit.append(

@@ -15,7 +15,6 @@ from bot.filing.context import FilingContext
 from bot.filing.deadlines import DeadlineStatus
 from bot.filing.errors import AccessError
 from bot.filing.references import normalize_ref
-from bot.filing.workdays import iso
 from bot.users import SUPERVISING
 from storage.records_filings import Attachment, Filing, FilingEvent, FilingKind, FilingState, PreRegistration
 
@@ -113,8 +112,8 @@ class FilingQueries:
             found = [filing] if filing and (units is None or filing.unit_id in units) else []
         else:
             found = await self.ctx.storage.filings.by_units(units, [state] if state else None, kind)
-        start = iso(date_from) if date_from else None
-        end = iso(date_to) if date_to else None
+        start = date_from if date_from else None
+        end = date_to if date_to else None
         return [
             f
             for f in found

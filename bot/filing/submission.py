@@ -18,7 +18,6 @@ from bot.filing.errors import AccessError, FilingError, TransitionError
 from bot.filing.models import FeedbackBody, PreRegistrationBody, ToleranceRequestBody
 from bot.filing.notify import FilingNotices
 from bot.filing.references import KIND_PREFIX, allocate, normalize_ref
-from bot.filing.workdays import iso
 from bot.users import SUPERVISING
 from storage.records_filings import Filing, FilingState, PreRegistration
 
@@ -89,12 +88,12 @@ class SubmissionService:
                 body=data,
                 consent_public=bool(data.get("consent_public")),
                 idempotency_key=key,
-                at=iso(now),
+                at=now,
             )
             await storage.attachments.link(attachment_ids, cadre_id, ref)
             event = await storage.filings.append_event(
                 ref,
-                at=iso(now),
+                at=now,
                 actor=cadre_id,
                 actor_role=user.role,
                 action="submit",
@@ -160,7 +159,7 @@ class SubmissionService:
                 why_urgent=checked.why_urgent,
                 expected_cost=checked.expected_cost,
                 idempotency_key=idempotency_key,
-                at=iso(now),
+                at=now,
             )
             await storage.audit.append(cadre_id, "prereg.create", ref, {"unit_id": user.unit_id})
             await storage.drafts.delete(cadre_id, "prereg")
@@ -200,7 +199,7 @@ class SubmissionService:
             if prereg.cadre_id == actor_id:
                 raise TransitionError("filing.error.own_filing", action="acknowledge")
             now = ctx.now()
-            if not await storage.preregs.acknowledge(prereg.ref, actor_id, iso(now)):
+            if not await storage.preregs.acknowledge(prereg.ref, actor_id, now):
                 raise TransitionError("filing.error.already_acknowledged")
             await storage.audit.append(actor_id, "prereg.acknowledge", prereg.ref, {})
             await self.notices.send(

@@ -64,11 +64,6 @@ def _aware(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-def iso(at: datetime) -> str:
-    """The storage spelling of a moment: UTC, milliseconds, 'Z' (sorts as text)."""
-    return _aware(at).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def parse_iso(text: str) -> datetime:
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

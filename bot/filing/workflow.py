@@ -17,7 +17,6 @@ from bot.filing.context import FilingContext
 from bot.filing.errors import TransitionError
 from bot.filing.notify import FilingNotices
 from bot.filing.states import Action
-from bot.filing.workdays import iso
 from bot.users import SUPERVISING
 from storage.records import User
 from storage.records_filings import Deadline, Filing, FilingEvent, FilingKind, FilingState, Visibility
@@ -139,7 +138,7 @@ class WorkflowService:
                 filing.ref,
                 step.from_state,
                 step.to_state,
-                iso(now),
+                now,
                 decision=step.decision,
                 decided_by=actor_id if step.decision else None,
             )
@@ -168,7 +167,7 @@ class WorkflowService:
         storage = self.ctx.storage
         event = await storage.filings.append_event(
             filing.ref,
-            at=iso(now),
+            at=now,
             actor=actor.telegram_id,
             actor_role=actor.role,
             action=action,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.filing import states
-from bot.filing.workdays import WorkCalendar
+from bot.filing.workdays import WorkCalendar, parse_iso
 from bot.supervision.exports import ExportRows, as_rows
 from bot.supervision.stats import Stats, fill_weeks, iso_week
 
@@ -32,7 +32,7 @@ def weekly_counts(
     for row in as_rows(source).requests:
         outcome = row.get("outcome") or row.get("original_outcome")
         if row.get("decided_at") and outcome:
-            counts[iso_week(calendar, str(row["decided_at"]))][str(outcome)] += 1
+            counts[iso_week(calendar, parse_iso(str(row["decided_at"])))][str(outcome)] += 1
     return fill_weeks(counts)
 
 

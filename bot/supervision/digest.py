@@ -6,17 +6,18 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
 
 from bot.filing import states
-from bot.filing.workdays import WorkCalendar, iso, parse_iso
+from bot.filing.workdays import WorkCalendar, parse_iso
 from bot.supervision.anonymise import anonymise
 from bot.supervision.stats import gather
+from storage.protocols import Storage
 
 __all__ = ["digest", "public_text"]
 
 # ---- the public digest -----------------------------------------------------------------------------
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
 _MARKDOWN = re.compile(r"([\\`*_\[\]{}<>#|~])")
 
 
@@ -36,7 +37,7 @@ def _md_cell(value: str) -> str:
 
 
 async def digest(
-    storage: Any,
+    storage: Storage,
     *,
     start: date | None,
     end: date | None,
@@ -136,7 +137,7 @@ async def digest(
             lines.append("")
     else:
         lines.append(say("digest.no_lookback"))
-    for number, (item, filing) in enumerate(sorted(corrections, key=lambda p: p[0].reviewed_at or ""), start=1):
+    for number, (item, filing) in enumerate(sorted(corrections, key=lambda p: p[0].reviewed_at or _NEVER), start=1):
         old = outcome_label(item.original_outcome, say("digest.old_outcome"))
         new = outcome_label(item.new_outcome or filing.outcome, say("digest.new_outcome"))
         line = say("digest.correction", number=number, unit=unit_label(filing.unit_id), old=old, new=new)
@@ -146,7 +147,7 @@ async def digest(
 
     lines += ["", "## " + say("digest.clearing_heading"), ""]
     notes = await storage.clearing_notes.all()
-    cleared = [n for n in notes if facts.in_period(_normal_time(n.issued_at))]
+    cleared = [n for n in notes if facts.in_period(_issued(n.issued_at))]
     if cleared:
         lines += [say("digest.clearing", n=len(cleared)), ""]
         for number, note in enumerate(cleared, start=1):
@@ -172,9 +173,9 @@ async def digest(
     return "\n".join(lines)
 
 
-def _normal_time(text: str) -> str:
-    """clearing_notes.issued_at may be written by SQLite; bring it to the storage spelling."""
+def _issued(text: str) -> datetime | None:
+    """clearing_notes.issued_at may be written by SQLite's own clock (no zone: UTC)."""
     try:
-        return iso(parse_iso(text))
+        return parse_iso(text)
     except ValueError:
-        return text
+        return None

@@ -12,6 +12,8 @@ from typing import Any
 from bot.clock import show, zone
 from bot.filing.workdays import WorkCalendar
 from bot.supervision.stats import durations, gather, is_decided_late, overdue_deadlines
+from storage.protocols import Storage
+from storage.timestamps import stamp
 
 __all__ = ["COLUMNS", "ExportRows", "as_rows", "export_rows", "export_xlsx", "write_csv", "write_xlsx", "xlsx_value"]
 
@@ -50,7 +52,7 @@ class ExportRows:
 
 
 async def export_rows(
-    storage: Any,
+    storage: Storage,
     *,
     start: date | None,
     end: date | None,
@@ -81,10 +83,10 @@ async def export_rows(
             "state": filing.state,
             "outcome": filing.outcome or "",
             "original_outcome": facts.original_outcome(filing) or "",
-            "created_at": filing.created_at,
-            "accepted_at": facts.accepted_at(filing) or "",
-            "decided_at": decided_at or "",
-            "corrected_at": facts.corrected_at(filing) or "",
+            "created_at": stamp(filing.created_at),
+            "accepted_at": _stamp(facts.accepted_at(filing)),
+            "decided_at": _stamp(decided_at),
+            "corrected_at": _stamp(facts.corrected_at(filing)),
             "workdays_to_decision": workdays if workdays is not None else "",
             "days_to_decision": days if days is not None else "",
             "overdue": int(overdue_deadlines(deadlines, now) > 0),
@@ -95,6 +97,10 @@ async def export_rows(
         }
         (rows.requests if filing.kind == "request" else rows.feedback).append(row)
     return rows
+
+
+def _stamp(at: datetime | None) -> str:
+    return stamp(at) if at else ""
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -198,7 +204,7 @@ def write_xlsx(
 
 
 async def export_xlsx(
-    storage: Any,
+    storage: Storage,
     actor_id: int,
     path: Path | str,
     *,

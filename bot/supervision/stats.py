@@ -41,8 +41,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bot.filing import states
-from bot.filing.workdays import DAY, WorkCalendar, iso, parse_iso
-from storage.records_filings import Deadline, Filing
+from bot.filing.workdays import DAY, WorkCalendar
+from storage.protocols import Storage
+from storage.records_filings import Deadline, Filing, LookbackItem
+from storage.timestamps import stamp
 
 __all__ = [
     "Facts",
@@ -105,19 +107,19 @@ class Facts:
 
     filings: list[Filing]
     unit_names: dict[int, str]
-    first: dict[str, dict[str, tuple[str, dict[str, Any]]]]  # action -> ref -> (at, payload)
+    first: dict[str, dict[str, tuple[datetime, dict[str, Any]]]]  # action -> ref -> (at, payload)
     deadlines: dict[str, list[Deadline]]
     attachments: Counter[str]
-    lookback: list[Any]
-    lo: str | None
-    hi: str | None
+    lookback: list[LookbackItem]
+    lo: datetime | None
+    hi: datetime | None
 
-    def in_period(self, at: str | None) -> bool:
+    def in_period(self, at: datetime | None) -> bool:
         if at is None:
             return False
         return (self.lo is None or at >= self.lo) and (self.hi is None or at < self.hi)
 
-    def decided_at(self, filing: Filing) -> str | None:
+    def decided_at(self, filing: Filing) -> datetime | None:
         """The first decision (requests) or the first answer/forwarding (feedback)."""
         if filing.kind == "request":
             hit = self.first["decide"].get(filing.ref)
@@ -125,7 +127,7 @@ class Facts:
         times = [self.first[a][filing.ref][0] for a in ("answer", "forward") if filing.ref in self.first[a]]
         return min(times) if times else None
 
-    def accepted_at(self, filing: Filing) -> str | None:
+    def accepted_at(self, filing: Filing) -> datetime | None:
         hit = self.first["accept" if filing.kind == "request" else "read"].get(filing.ref)
         return hit[0] if hit else None
 
@@ -135,7 +137,7 @@ class Facts:
             return None
         return (hit[1].get("decision") or {}).get("outcome") or filing.outcome
 
-    def corrected_at(self, filing: Filing) -> str | None:
+    def corrected_at(self, filing: Filing) -> datetime | None:
         hit = self.first["correct"].get(filing.ref)
         return hit[0] if hit else None
 
@@ -143,11 +145,11 @@ class Facts:
         return self.unit_names.get(unit_id, "") if unit_id is not None else ""
 
 
-def _bounds(calendar: WorkCalendar, start: date | None, end: date | None) -> tuple[str | None, str | None]:
+def _bounds(calendar: WorkCalendar, start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     if start is not None and end is not None and end < start:
         raise ValueError("the period ends before it starts")
-    lo = iso(calendar.day_start(start)) if start is not None else None
-    hi = iso(calendar.day_start(end + timedelta(days=1))) if end is not None else None
+    lo = calendar.day_start(start) if start is not None else None
+    hi = calendar.day_start(end + timedelta(days=1)) if end is not None else None
     return lo, hi
 
 
@@ -156,11 +158,11 @@ FIRST_ACTIONS = ("accept", "decide", "correct", "read", "answer", "forward")
 
 
 async def gather(
-    storage: Any, start: date | None, end: date | None, unit_ids: list[int] | None, calendar: WorkCalendar
+    storage: Storage, start: date | None, end: date | None, unit_ids: list[int] | None, calendar: WorkCalendar
 ) -> Facts:
     lo, hi = _bounds(calendar, start, end)
     filings = await storage.filings.by_units(unit_ids)
-    first: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {a: {} for a in FIRST_ACTIONS}
+    first: dict[str, dict[str, tuple[datetime, dict[str, Any]]]] = {a: {} for a in FIRST_ACTIONS}
     for event in await storage.filings.first_events(list(FIRST_ACTIONS)):
         first[event.action][event.filing_ref] = (event.at, event.payload)
     deadlines: dict[str, list[Deadline]] = defaultdict(list)
@@ -182,15 +184,14 @@ def _round(value: float | None) -> float | None:
 
 
 def overdue_deadlines(deadlines: Iterable[Deadline], now: datetime) -> int:
-    return sum(1 for d in deadlines if d.done_at is None and d.paused_at is None and now >= parse_iso(d.due_at))
+    return sum(1 for d in deadlines if d.done_at is None and d.paused_at is None and now >= d.due_at)
 
 
 def is_decided_late(deadlines: Iterable[Deadline]) -> bool:
     return any(d.kind == "decide" and d.done_at is not None and d.done_at > d.due_at for d in deadlines)
 
 
-def durations(calendar: WorkCalendar, created_at: str, decided_at: str) -> tuple[float, float]:
-    a, b = parse_iso(created_at), parse_iso(decided_at)
+def durations(calendar: WorkCalendar, a: datetime, b: datetime) -> tuple[float, float]:
     return calendar.working_seconds_between(a, b) / DAY, (b - a).total_seconds() / DAY
 
 
@@ -230,8 +231,8 @@ class _Tally:
         )
 
 
-def iso_week(calendar: WorkCalendar, at: str) -> str:
-    year, week, _ = calendar.local_date(parse_iso(at)).isocalendar()
+def iso_week(calendar: WorkCalendar, at: datetime) -> str:
+    year, week, _ = calendar.local_date(at).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -253,7 +254,7 @@ def fill_weeks(counts: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, i
 
 
 async def compute_stats(
-    storage: Any,
+    storage: Storage,
     *,
     start: date | None,
     end: date | None,
@@ -312,7 +313,7 @@ async def compute_stats(
         start=start,
         end=end,
         unit_ids=sorted(unit_ids) if unit_ids is not None else None,
-        generated_at=iso(now),
+        generated_at=stamp(now),
         total=total.result(),
         units=[t.result() for t in units],
         weekly=fill_weeks(weekly),

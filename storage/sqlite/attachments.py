@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from storage.db import Database
 from storage.records_filings import Attachment
+from storage.timestamps import stamp
 
 
 class SqliteAttachments:
@@ -18,7 +21,7 @@ class SqliteAttachments:
         name: str,
         mime: str,
         size: int,
-        at: str,
+        at: datetime,
         draft_id: int | None = None,
         filing_ref: str | None = None,
         file_unique_id: str | None = None,
@@ -26,19 +29,21 @@ class SqliteAttachments:
         attachment_id = await self.db.execute(
             "INSERT INTO attachments (owner_id, filing_ref, draft_id, file_id, file_unique_id, name, mime, size,"
             " added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (owner_id, filing_ref, draft_id, file_id, file_unique_id, name, mime, size, at),
+            (owner_id, filing_ref, draft_id, file_id, file_unique_id, name, mime, size, stamp(at)),
         )
-        return Attachment(
-            id=attachment_id,
-            owner_id=owner_id,
-            filing_ref=filing_ref,
-            draft_id=draft_id,
-            file_id=file_id,
-            file_unique_id=file_unique_id,
-            name=name,
-            mime=mime,
-            size=size,
-            added_at=at,
+        return Attachment.model_validate(
+            dict(
+                id=attachment_id,
+                owner_id=owner_id,
+                filing_ref=filing_ref,
+                draft_id=draft_id,
+                file_id=file_id,
+                file_unique_id=file_unique_id,
+                name=name,
+                mime=mime,
+                size=size,
+                added_at=stamp(at),
+            )
         )
 
     async def get(self, attachment_id: int) -> Attachment | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from storage.db import Database
 from storage.protocols import DeadlineMark
 from storage.records_filings import Deadline
+from storage.timestamps import stamp, stamp_values
 
 _FIELDS = frozenset({"due_at", "paused_at", "remaining_seconds", "reminded_at", "escalated_at", "done_at"})
 
@@ -15,12 +17,12 @@ class SqliteDeadlines:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def start(self, ref: str, kind: str, started_at: str, due_at: str) -> Deadline:
+    async def start(self, ref: str, kind: str, started_at: datetime, due_at: datetime) -> Deadline:
         async with self.db.transaction():
             await self.db.execute(
                 "INSERT INTO deadlines (filing_ref, kind, started_at, due_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(filing_ref, kind) DO NOTHING",
-                (ref, kind, started_at, due_at),
+                (ref, kind, stamp(started_at), stamp(due_at)),
             )
             deadline = await self.get(ref, kind)
         assert deadline is not None
@@ -51,16 +53,18 @@ class SqliteDeadlines:
         if not fields:
             return
         sets = ", ".join(f"{name} = ?" for name in fields)
-        await self.db.execute(f"UPDATE deadlines SET {sets} WHERE id = ?", (*fields.values(), deadline_id))
+        await self.db.execute(
+            f"UPDATE deadlines SET {sets} WHERE id = ?", (*stamp_values(fields).values(), deadline_id)
+        )
 
-    async def mark(self, deadline_id: int, column: DeadlineMark, at: str) -> bool:
+    async def mark(self, deadline_id: int, column: DeadlineMark, at: datetime) -> bool:
         """Set reminded_at / escalated_at once; False when it was already set (idempotent jobs)."""
         if column not in ("reminded_at", "escalated_at"):
             raise ValueError(column)
         async with (
             self.db.transaction() as conn,
             conn.execute(
-                f"UPDATE deadlines SET {column} = ? WHERE id = ? AND {column} IS NULL", (at, deadline_id)
+                f"UPDATE deadlines SET {column} = ? WHERE id = ? AND {column} IS NULL", (stamp(at), deadline_id)
             ) as cur,
         ):
             return cur.rowcount == 1

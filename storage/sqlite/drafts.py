@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
@@ -10,6 +11,7 @@ from storage.db import Database
 from storage.records_filings import Draft
 from storage.sqlite.counters import SqliteCounters
 from storage.sqlite.json_columns import dump, load
+from storage.timestamps import stamp
 
 
 def _draft(row: aiosqlite.Row) -> Draft:
@@ -23,7 +25,7 @@ class SqliteDrafts:
         self.db = db
         self._counters = SqliteCounters(db)
 
-    async def save(self, telegram_id: int, kind: str, step: str, data: dict[str, Any], at: str) -> Draft:
+    async def save(self, telegram_id: int, kind: str, step: str, data: dict[str, Any], at: datetime) -> Draft:
         async with self.db.transaction():
             existing = await self.load(telegram_id, kind)
             if existing is None:
@@ -33,12 +35,12 @@ class SqliteDrafts:
                 await self.db.execute(
                     "INSERT INTO drafts (id, telegram_id, kind, step, data, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (draft_id, telegram_id, kind, step, dump(data), at, at),
+                    (draft_id, telegram_id, kind, step, dump(data), stamp(at), stamp(at)),
                 )
             else:
                 await self.db.execute(
                     "UPDATE drafts SET step = ?, data = ?, updated_at = ?, reminded_at = NULL WHERE id = ?",
-                    (step, dump(data), at, existing.id),
+                    (step, dump(data), stamp(at), existing.id),
                 )
             draft = await self.load(telegram_id, kind)
         assert draft is not None
@@ -64,12 +66,13 @@ class SqliteDrafts:
             await self.db.execute("DELETE FROM drafts WHERE id = ?", (draft.id,))
         return True
 
-    async def idle(self, updated_before: str) -> list[Draft]:
+    async def idle(self, updated_before: datetime) -> list[Draft]:
         """Drafts untouched since ``updated_before`` and not yet reminded about."""
         rows = await self.db.fetchall(
-            "SELECT * FROM drafts WHERE updated_at < ? AND reminded_at IS NULL ORDER BY updated_at", (updated_before,)
+            "SELECT * FROM drafts WHERE updated_at < ? AND reminded_at IS NULL ORDER BY updated_at",
+            (stamp(updated_before),),
         )
         return [_draft(r) for r in rows]
 
-    async def mark_reminded(self, draft_id: int, at: str) -> None:
-        await self.db.execute("UPDATE drafts SET reminded_at = ? WHERE id = ?", (at, draft_id))
+    async def mark_reminded(self, draft_id: int, at: datetime) -> None:
+        await self.db.execute("UPDATE drafts SET reminded_at = ? WHERE id = ?", (stamp(at), draft_id))

@@ -8,6 +8,7 @@ service can group several of them atomically.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
@@ -15,6 +16,7 @@ import aiosqlite
 from storage.db import Database
 from storage.records_filings import Filing, FilingEvent, FilingKind, FilingState
 from storage.sqlite.json_columns import dump, load
+from storage.timestamps import stamp
 
 
 def _filing(row: aiosqlite.Row) -> Filing:
@@ -46,7 +48,7 @@ class SqliteFilings:
         body: dict[str, Any],
         consent_public: bool,
         idempotency_key: str,
-        at: str,
+        at: datetime,
     ) -> tuple[Filing, bool]:
         """Insert a filing; with an idempotency key already used, return that filing and False."""
         async with self.db.transaction():
@@ -56,7 +58,18 @@ class SqliteFilings:
             await self.db.execute(
                 "INSERT INTO filings (kind, ref, cadre_id, unit_id, state, body, consent_public, idempotency_key,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (kind, ref, cadre_id, unit_id, state, dump(body), int(consent_public), idempotency_key, at, at),
+                (
+                    kind,
+                    ref,
+                    cadre_id,
+                    unit_id,
+                    state,
+                    dump(body),
+                    int(consent_public),
+                    idempotency_key,
+                    stamp(at),
+                    stamp(at),
+                ),
             )
             filing = await self.get(ref)
         assert filing is not None
@@ -105,7 +118,7 @@ class SqliteFilings:
     async def by_state(self, states: Sequence[FilingState], kind: FilingKind | None = None) -> list[Filing]:
         return await self.by_units(None, states, kind)
 
-    async def decided_between(self, start: str, end: str, states: Sequence[FilingState]) -> list[Filing]:
+    async def decided_between(self, start: datetime, end: datetime, states: Sequence[FilingState]) -> list[Filing]:
         """Requests in ``states`` decided in [start, end), ordered by reference."""
         if not states:
             return []
@@ -113,7 +126,7 @@ class SqliteFilings:
         rows = await self.db.fetchall(
             f"SELECT * FROM filings WHERE kind = 'request' AND state IN ({marks})"
             " AND decided_at >= ? AND decided_at < ? ORDER BY ref",
-            (*states, start, end),
+            (*states, stamp(start), stamp(end)),
         )
         return [_filing(r) for r in rows]
 
@@ -122,17 +135,17 @@ class SqliteFilings:
         ref: str,
         from_state: str,
         to_state: str,
-        at: str,
+        at: datetime,
         *,
         decision: dict[str, Any] | None = None,
         decided_by: int | None = None,
     ) -> bool:
         """Compare-and-set: False when the filing is no longer in ``from_state`` (another device won)."""
         sets: list[str] = ["state = ?", "updated_at = ?"]
-        params: list[Any] = [to_state, at]
+        params: list[Any] = [to_state, stamp(at)]
         if decision is not None:
             sets += ["outcome = ?", "decision = ?", "decided_by = ?", "decided_at = ?"]
-            params += [decision.get("outcome"), dump(decision), decided_by, at]
+            params += [decision.get("outcome"), dump(decision), decided_by, stamp(at)]
         async with (
             self.db.transaction() as conn,
             conn.execute(
@@ -145,7 +158,7 @@ class SqliteFilings:
         self,
         ref: str,
         *,
-        at: str,
+        at: datetime,
         actor: int | None,
         actor_role: str,
         action: str,
@@ -159,13 +172,13 @@ class SqliteFilings:
         event_id = await self.db.execute(
             "INSERT INTO filing_events (filing_ref, at, actor, actor_role, action, from_state, to_state, message,"
             " payload, visibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (ref, at, actor, actor_role, action, from_state, to_state, message, encoded, visibility),
+            (ref, stamp(at), actor, actor_role, action, from_state, to_state, message, encoded, visibility),
         )
         return FilingEvent.model_validate(
             {
                 "id": event_id,
                 "filing_ref": ref,
-                "at": at,
+                "at": stamp(at),
                 "actor": actor,
                 "actor_role": actor_role,
                 "action": action,

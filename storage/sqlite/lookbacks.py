@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from storage.db import Database
 from storage.records_filings import LookbackItem, LookbackRun
+from storage.timestamps import stamp, stamp_values
 
 _ITEM_FIELDS = frozenset({"reviewer_id", "result", "new_outcome", "note", "clearing_note", "reviewed_at"})
 
@@ -17,10 +19,10 @@ class SqliteLookbacks:
     async def create_run(
         self,
         *,
-        at: str,
+        at: datetime,
         created_by: int | None,
-        period_from: str,
-        period_to: str,
+        period_from: datetime,
+        period_to: datetime,
         share: float,
         seed: int,
         population: int,
@@ -28,17 +30,19 @@ class SqliteLookbacks:
         run_id = await self.db.execute(
             "INSERT INTO lookback_runs (created_at, created_by, period_from, period_to, share, seed, population)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (at, created_by, period_from, period_to, share, seed, population),
+            (stamp(at), created_by, stamp(period_from), stamp(period_to), share, seed, population),
         )
-        return LookbackRun(
-            id=run_id,
-            created_at=at,
-            created_by=created_by,
-            period_from=period_from,
-            period_to=period_to,
-            share=share,
-            seed=seed,
-            population=population,
+        return LookbackRun.model_validate(
+            dict(
+                id=run_id,
+                created_at=stamp(at),
+                created_by=created_by,
+                period_from=stamp(period_from),
+                period_to=stamp(period_to),
+                share=share,
+                seed=seed,
+                population=population,
+            )
         )
 
     async def add_item(
@@ -95,7 +99,8 @@ class SqliteLookbacks:
         async with (
             self.db.transaction() as conn,
             conn.execute(
-                f"UPDATE lookback_items SET {sets} WHERE id = ? AND result IS NULL", (*fields.values(), item_id)
+                f"UPDATE lookback_items SET {sets} WHERE id = ? AND result IS NULL",
+                (*stamp_values(fields).values(), item_id),
             ) as cur,
         ):
             return cur.rowcount == 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from storage.db import Database
 from storage.records_filings import PreRegistration
+from storage.timestamps import stamp
 
 
 class SqlitePreregs:
@@ -20,7 +23,7 @@ class SqlitePreregs:
         why_urgent: str,
         expected_cost: str,
         idempotency_key: str,
-        at: str,
+        at: datetime,
     ) -> tuple[PreRegistration, bool]:
         """Insert one; with an idempotency key already used, return that one and False."""
         async with self.db.transaction():
@@ -30,7 +33,7 @@ class SqlitePreregs:
             await self.db.execute(
                 "INSERT INTO preregistrations (ref, cadre_id, unit_id, what, why_urgent, expected_cost,"
                 " idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (ref, cadre_id, unit_id, what, why_urgent, expected_cost, idempotency_key, at),
+                (ref, cadre_id, unit_id, what, why_urgent, expected_cost, idempotency_key, stamp(at)),
             )
             created = await self.get(ref)
         assert created is not None
@@ -50,14 +53,14 @@ class SqlitePreregs:
         )
         return [PreRegistration(**dict(r)) for r in rows]
 
-    async def acknowledge(self, ref: str, by: int, at: str) -> bool:
+    async def acknowledge(self, ref: str, by: int, at: datetime) -> bool:
         """False when already acknowledged (the first acknowledgement stands)."""
         async with (
             self.db.transaction() as conn,
             conn.execute(
                 "UPDATE preregistrations SET acknowledged_by = ?, acknowledged_at = ?"
                 " WHERE ref = ? AND acknowledged_at IS NULL",
-                (by, at, ref),
+                (by, stamp(at), ref),
             ) as cur,
         ):
             return cur.rowcount == 1
