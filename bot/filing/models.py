@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from storage.records_filings import Filing, FilingKind
+
 TEXT_MAX = 2000  # long free-text answers (characters)
 SHORT_MAX = 300  # short answers: when and where, expected cost
 MAX_CITED_CASES = 10
@@ -208,3 +210,23 @@ class PreRegistrationBody(_Body):
     @classmethod
     def _short_text(cls, value: object, info: ValidationInfo) -> str:
         return clean_text(value, _limit(info, "short_max", SHORT_MAX))
+
+
+FilingBody = ToleranceRequestBody | FeedbackBody
+
+# A stored body was checked against the limits of the day it was filed; reading it back must not
+# refuse it because a limit has since been lowered.
+_AS_STORED = {"text_max": 1 << 30, "short_max": 1 << 30, "max_evidence": 1 << 30}
+
+
+def body_of(filing: Filing) -> FilingBody:
+    """A filing's body as the model of its kind."""
+    model = ToleranceRequestBody if filing.kind == FilingKind.REQUEST else FeedbackBody
+    return model.model_validate(filing.body, context=_AS_STORED)
+
+
+def request_body(filing: Filing) -> ToleranceRequestBody:
+    body = body_of(filing)
+    if not isinstance(body, ToleranceRequestBody):
+        raise ValueError(f"{filing.ref} is not a tolerance request")
+    return body

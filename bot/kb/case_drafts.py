@@ -10,6 +10,7 @@ import re
 
 import jieba.analyse
 
+from bot.filing.models import request_body
 from bot.supervision.anonymise import PLACEHOLDER, anonymise
 from knowledge.matching import Matcher
 from knowledge.models import GuidingCase
@@ -39,26 +40,26 @@ def keywords(text: str, matcher: Matcher, fallback: list[str]) -> list[str]:
 def draft_from_filing(
     filing: Filing, matcher: Matcher, names: list[str], lessons_placeholder: str, fallback_keywords: list[str]
 ) -> GuidingCase:
-    body = filing.body
+    body = request_body(filing)
     decision = filing.decision or {}
 
-    def clean(key: str) -> str:
-        return anonymise(str(body.get(key) or "").strip(), names) or "—"
+    def clean(text: str) -> str:
+        return anonymise(text.strip(), names) or "—"
 
-    what = clean("what_happened")
+    what = clean(body.what_happened)
     title = what.split("\n", 1)[0]
     title = title if len(title) <= 30 else title[:29] + "…"
     return GuidingCase(
         id="C-" + re.sub(r"[^A-Za-z0-9]", "", filing.ref),
         title=title,
-        background=f"{what}\n（{clean('when_where')}）",
-        keywords=keywords(what + "\n" + clean("consequences"), matcher, fallback_keywords),
-        error_elements=clean("consequences"),
-        causes=clean("motive"),
+        background=f"{what}\n（{clean(body.when_where)}）",
+        keywords=keywords(what + "\n" + clean(body.consequences), matcher, fallback_keywords),
+        error_elements=clean(body.consequences),
+        causes=clean(body.motive),
         handling=anonymise(str(decision.get("reason") or "—"), names),
         outcome=decision.get("outcome", "not_tolerated"),
         boundaries=decision.get("boundaries") or {"law": True, "org_interest": True, "others_rights": True},
         distinctions=decision.get("distinctions") or [],
-        measures=clean("remedy"),
+        measures=clean(body.remedy),
         lessons=lessons_placeholder,
     )

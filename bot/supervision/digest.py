@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from bot.filing import states
+from bot.filing.models import request_body
 from bot.filing.workdays import WorkCalendar, parse_iso
 from bot.supervision.anonymise import anonymise
 from bot.supervision.stats import gather
@@ -161,7 +162,7 @@ async def digest(
     lines += ["", "## " + say("digest.cases_heading"), ""]
     if consenting:
         for number, filing in enumerate(consenting, start=1):
-            what = clean(str((filing.body or {}).get("what_happened", "")), 120)
+            what = clean(request_body(filing).what_happened, 120)
             outcome = outcome_label(filing.outcome)
             lines.append(
                 say("digest.case_item", number=number, unit=unit_label(filing.unit_id), outcome=outcome, what=what)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import show, zone
+from bot.filing.models import ToleranceRequestBody, body_of
 from bot.filing.workdays import WorkCalendar
 from bot.supervision.stats import durations, gather, is_decided_late, overdue_deadlines
 from storage.protocols import Storage
@@ -74,7 +75,7 @@ async def export_rows(
         if decided_at:
             workdays, days = (round(v, 2) for v in durations(calendar, filing.created_at, decided_at))
         deadlines = facts.deadlines.get(filing.ref, [])
-        body = filing.body or {}
+        body = body_of(filing)
         row = {
             "ref": filing.ref,
             "kind": filing.kind,
@@ -92,7 +93,7 @@ async def export_rows(
             "overdue": int(overdue_deadlines(deadlines, now) > 0),
             "decided_late": int(is_decided_late(deadlines)),
             "consent_public": int(filing.consent_public),
-            "cited_cases": len(body.get("cited_cases") or []),
+            "cited_cases": len(body.cited_cases) if isinstance(body, ToleranceRequestBody) else 0,
             "attachments": facts.attachments.get(filing.ref, 0),
         }
         (rows.requests if filing.kind == "request" else rows.feedback).append(row)
