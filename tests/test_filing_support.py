@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.filing.catalogue_keys import KEYS
 from bot.filing.service import FilingService
 from bot.filing.workdays import WorkCalendar
+from bot.i18n import Catalogue
 from bot.users import UserService
 from storage.sqlite.storage import SqliteStorage
 from tests.support.clock import ManualClock
@@ -30,15 +30,20 @@ REQUEST = {
 }
 
 
+_CATALOGUE = Catalogue()
+
+
 def texts(locale: str, key: str, **values: object) -> str:
     """A stand-in catalogue: the key and the values, so tests can see what was sent.
 
-    It also checks that the key is declared in ``bot.filing.catalogue_keys`` and that every
-    placeholder declared there is passed, so the real catalogue can never hit a missing value.
+    It also checks the key against the real catalogue, the one source of text: the key exists in
+    every locale and every placeholder its templates use is passed, so no message can fail on a
+    missing value.
     """
-    assert key in KEYS, f"catalogue key {key} is not declared in bot/filing/catalogue_keys.py"
-    missing = set(KEYS[key][0]) - set(values)
-    assert not missing, f"{key}: placeholders {missing} not passed"
+    for locale in ("zh", "en"):
+        assert key in _CATALOGUE.keys(locale), f"catalogue key {key} missing from {locale}.yaml"
+        missing = Catalogue.placeholders(_CATALOGUE.raw(locale, key)) - set(values)
+        assert not missing, f"{locale}:{key}: placeholders {missing} not passed"
     return f"{key}|{json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +20,7 @@ from bot.filing.workdays import Clock, WorkCalendar, parse_iso
 from bot.users import UserService
 from storage.protocols import Storage
 
+M = TypeVar("M", bound=BaseModel)
 Texts = Callable[..., str]  # texts(locale, key, **values) -> str
 # markup(purpose, subject, recipient_id) -> reply markup for the outbox (or None); lets the
 # handler layer put buttons on notifications without this package importing telegram.
@@ -81,7 +82,7 @@ class FilingContext:
         moment = parse_iso(at) if isinstance(at, str) else at
         return moment.astimezone(self.calendar.tz).strftime("%Y-%m-%d %H:%M")
 
-    def validate(self, model: type[BaseModel], body: BaseModel | Mapping[str, Any]) -> BaseModel:
+    def validate(self, model: type[M], body: BaseModel | Mapping[str, Any]) -> M:
         data = body.model_dump() if isinstance(body, BaseModel) else dict(body)
         try:
             return model.model_validate(data, context=self.limits.context())

@@ -49,14 +49,12 @@ class SubmissionService:
     ) -> SubmitResult:
         """File a tolerance request once per key and notify every supervisor of the cadre's unit."""
         checked = self.ctx.validate(ToleranceRequestBody, body)
-        assert isinstance(checked, ToleranceRequestBody)
         return await self._submit("request", cadre_id, checked, idempotency_key)
 
     async def feedback(
         self, cadre_id: int, body: FeedbackBody | Mapping[str, Any], idempotency_key: str
     ) -> SubmitResult:
         checked = self.ctx.validate(FeedbackBody, body)
-        assert isinstance(checked, FeedbackBody)
         return await self._submit("feedback", cadre_id, checked, idempotency_key)
 
     async def _submit(self, kind: str, cadre_id: int, body: BaseModel, key: str) -> SubmitResult:
@@ -140,7 +138,6 @@ class SubmissionService:
     ) -> PreRegResult:
         ctx, storage = self.ctx, self.ctx.storage
         checked = ctx.validate(PreRegistrationBody, body)
-        assert isinstance(checked, PreRegistrationBody)
         self._check_key(idempotency_key)
         user = await self.access.filer(cadre_id, "prereg")
         async with storage.transaction():
