@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telegram import InputFile, Update
@@ -157,7 +158,10 @@ async def _rollback(update: Update, context: Ctx, admin: User, number: int) -> N
     await tell(update, context, "kbadmin.rolled_back", target=number, version=version.id)
 
 
-PRESSES = {
+# A press on /kb's buttons: (update, context, admin, the number it carries or -1).
+Pressed = Callable[[Update, Ctx, User, int], Awaitable[None]]
+
+PRESSES: dict[str, Pressed] = {
     KbAdmin.APPLY: _apply,
     KbAdmin.DROP: _drop,
     KbAdmin.HISTORY: _history_pressed,
@@ -226,7 +230,7 @@ async def _edit_start(update: Update, context: Ctx, entry_id: str) -> int:
         return END
     section, entry = found
     end_others(context.application, update, NAME)
-    context.user_data["kb_edit"] = {"id": entry_id}
+    context.store["kb_edit"] = {"id": entry_id}
     preview = "\n".join(f"{name}: {str(getattr(entry, name))[:300]}" for name in kb_admin.EDITABLE_FIELDS[section])
     rows = [[(name, cb(Ns.KB_EDIT, KbEdit.FIELD, name))] for name in kb_admin.EDITABLE_FIELDS[section]]
     await reply(
@@ -238,7 +242,7 @@ async def _edit_start(update: Update, context: Ctx, entry_id: str) -> int:
 @admin_only
 async def edit_field(update: Update, context: Ctx, admin: User) -> int:
     data = Callback.of(update)
-    state = context.user_data.get("kb_edit")
+    state = context.stored("kb_edit", dict)
     if data is None or state is None:
         await stale(update, context)
         return END
@@ -249,7 +253,7 @@ async def edit_field(update: Update, context: Ctx, admin: User) -> int:
 
 @admin_only
 async def edit_value(update: Update, context: Ctx, admin: User) -> int:
-    state = context.user_data.get("kb_edit")
+    state = context.stored("kb_edit", dict)
     if state is None or update.message is None or update.message.text is None:
         return END
     service = context.services.kb_admin
@@ -261,7 +265,7 @@ async def edit_value(update: Update, context: Ctx, admin: User) -> int:
         await _problems(update, context, exc.problems)
         return EDIT_VALUE  # what they typed is in their chat; they can correct and resend
     staged_id, changes = await service.stage(admin.telegram_id, new_kb, f"edit {state['id']}.{state.get('field')}")
-    context.user_data.pop("kb_edit", None)
+    context.store.pop("kb_edit", None)
     await _show_diff(update, context, staged_id, changes)
     return END
 
