@@ -15,7 +15,7 @@ from bot.kb import case_drafts
 from bot.kb.admin import KbAdminError, SectionDiff
 from handlers import knowledge_views
 from handlers.callback_data import Callback, KbAdmin, KbEdit, Ns, as_id, cb, pattern
-from handlers.context import Ctx
+from handlers.context import Ctx, chat_of
 from handlers.conversations import conversation, end_others
 from handlers.guards import END, refuse, requires, stale
 from handlers.reply import answer_query, keyboard, reply
@@ -210,8 +210,7 @@ async def _history(update: Update, context: Ctx) -> None:
 
 async def _export(update: Update, context: Ctx, version_id: int | None) -> None:
     kb = await context.services.kb_admin.version_kb(version_id)
-    chat = update.effective_chat
-    assert chat is not None
+    chat = chat_of(update)
     version = version_id or context.services.knowledge.current.version
     await reply(update, context, await t(update, context, "kbadmin.exported", version=version))
     with tempfile.TemporaryDirectory() as tmp:
