@@ -34,6 +34,7 @@ test: $(STAMP) browser postgres
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/basedpyright
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

@@ -25,9 +25,12 @@ class NaiveMatcher:
 
     def __init__(self, cases: Sequence[GuidingCase], faq: Sequence[FaqEntry], articles: Sequence[PolicyArticle]):
         self._cases: list[tuple[str, Kind, str]] = [(c.id, "case", case_text(c)) for c in cases]
-        self._answers = [
+        self._answers: list[tuple[str, Kind, str]] = [
             (f.id, "faq", "\n".join([f.question, *f.alternatives, " ".join(f.keywords), f.answer])) for f in faq
-        ] + [(a.id, "article", "\n".join([a.title, a.summary, " ".join(a.keywords), a.body])) for a in articles]
+        ]
+        self._answers.extend(
+            (a.id, "article", "\n".join([a.title, a.summary, " ".join(a.keywords), a.body])) for a in articles
+        )
 
     @classmethod
     def build(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telegram import InputFile, Update
@@ -14,7 +15,7 @@ from bot.kb import case_drafts
 from bot.kb.admin import KbAdminError, SectionDiff
 from handlers import knowledge_views
 from handlers.callback_data import Callback, KbAdmin, KbEdit, Ns, as_id, cb, pattern
-from handlers.context import Ctx
+from handlers.context import Ctx, chat_of
 from handlers.conversations import conversation, end_others
 from handlers.guards import END, refuse, requires, stale
 from handlers.reply import answer_query, keyboard, reply
@@ -157,7 +158,10 @@ async def _rollback(update: Update, context: Ctx, admin: User, number: int) -> N
     await tell(update, context, "kbadmin.rolled_back", target=number, version=version.id)
 
 
-PRESSES = {
+# A press on /kb's buttons: (update, context, admin, the number it carries or -1).
+Pressed = Callable[[Update, Ctx, User, int], Awaitable[None]]
+
+PRESSES: dict[str, Pressed] = {
     KbAdmin.APPLY: _apply,
     KbAdmin.DROP: _drop,
     KbAdmin.HISTORY: _history_pressed,
@@ -206,8 +210,7 @@ async def _history(update: Update, context: Ctx) -> None:
 
 async def _export(update: Update, context: Ctx, version_id: int | None) -> None:
     kb = await context.services.kb_admin.version_kb(version_id)
-    chat = update.effective_chat
-    assert chat is not None
+    chat = chat_of(update)
     version = version_id or context.services.knowledge.current.version
     await reply(update, context, await t(update, context, "kbadmin.exported", version=version))
     with tempfile.TemporaryDirectory() as tmp:
@@ -226,7 +229,7 @@ async def _edit_start(update: Update, context: Ctx, entry_id: str) -> int:
         return END
     section, entry = found
     end_others(context.application, update, NAME)
-    context.user_data["kb_edit"] = {"id": entry_id}
+    context.store["kb_edit"] = {"id": entry_id}
     preview = "\n".join(f"{name}: {str(getattr(entry, name))[:300]}" for name in kb_admin.EDITABLE_FIELDS[section])
     rows = [[(name, cb(Ns.KB_EDIT, KbEdit.FIELD, name))] for name in kb_admin.EDITABLE_FIELDS[section]]
     await reply(
@@ -238,7 +241,7 @@ async def _edit_start(update: Update, context: Ctx, entry_id: str) -> int:
 @admin_only
 async def edit_field(update: Update, context: Ctx, admin: User) -> int:
     data = Callback.of(update)
-    state = context.user_data.get("kb_edit")
+    state = context.stored("kb_edit", dict)
     if data is None or state is None:
         await stale(update, context)
         return END
@@ -249,7 +252,7 @@ async def edit_field(update: Update, context: Ctx, admin: User) -> int:
 
 @admin_only
 async def edit_value(update: Update, context: Ctx, admin: User) -> int:
-    state = context.user_data.get("kb_edit")
+    state = context.stored("kb_edit", dict)
     if state is None or update.message is None or update.message.text is None:
         return END
     service = context.services.kb_admin
@@ -261,7 +264,7 @@ async def edit_value(update: Update, context: Ctx, admin: User) -> int:
         await _problems(update, context, exc.problems)
         return EDIT_VALUE  # what they typed is in their chat; they can correct and resend
     staged_id, changes = await service.stage(admin.telegram_id, new_kb, f"edit {state['id']}.{state.get('field')}")
-    context.user_data.pop("kb_edit", None)
+    context.store.pop("kb_edit", None)
     await _show_diff(update, context, staged_id, changes)
     return END
 

@@ -43,17 +43,17 @@ async def chose_role(update: Update, context: Ctx, admin: User) -> int:
     if data is None or data.arg not in INVITABLE:
         await stale(update, context)
         return CHOOSE_ROLE
-    context.user_data["invite_role"] = data.arg
+    context.store["invite_role"] = data.arg
     await tell(update, context, "invite.type_unit")
     return TYPE_UNIT
 
 
 @requires(Role.ADMIN, stay=TYPE_UNIT)
 async def typed_unit(update: Update, context: Ctx, admin: User) -> int:
-    role = context.user_data.get("invite_role", "cadre")
+    role = context.stored("invite_role", str) or "cadre"
     assert update.message is not None and update.message.text is not None
     await _create(update, context, admin, role, update.message.text)
-    context.user_data.pop("invite_role", None)
+    context.store.pop("invite_role", None)
     return END
 
 

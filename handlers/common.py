@@ -14,7 +14,7 @@ from bot.i18n import LOCALES
 from bot.users import UserError
 from handlers import menu
 from handlers.callback_data import Callback, Lang, Ns, cb
-from handlers.context import Ctx
+from handlers.context import Ctx, user_of
 from handlers.guards import refuse, stale
 from handlers.reply import answer_query, edit_or_reply, keyboard, reply
 from handlers.texts import t, words
@@ -58,8 +58,7 @@ async def private_only(update: Update, context: Ctx) -> None:
 
 
 async def start(update: Update, context: Ctx) -> None:
-    tg_user = update.effective_user
-    assert tg_user is not None
+    tg_user = user_of(update)
     services = context.services
     if context.args:
         try:
@@ -85,8 +84,7 @@ async def _who(update: Update, context: Ctx, key: str, user) -> str:
 
 
 async def help_menu(update: Update, context: Ctx) -> None:
-    tg_user = update.effective_user
-    assert tg_user is not None
+    tg_user = user_of(update)
     user = await context.services.users.get(tg_user.id)
     say = await words(update, context)
     if user is None:

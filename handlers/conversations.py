@@ -29,7 +29,7 @@ def conversation(
     """A persistent, re-enterable conversation whose /cancel forgets ``user_data[state_key]``."""
 
     async def cancel(update: Update, context: Ctx) -> int:
-        context.user_data.pop(state_key, None)
+        context.store.pop(state_key, None)
         await reply(update, context, await t(update, context, cancelled))
         return ConversationHandler.END
 

@@ -3,10 +3,11 @@ pre-registration (/report): step by step, saved at every step, previewed, then s
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.filing import forms
@@ -15,7 +16,7 @@ from bot.filing.forms import Step
 from bot.filing.service import FilingService
 from bot.users import FILERS
 from handlers.callback_data import Callback, Cite, Form, Ns, cb, pattern
-from handlers.context import Ctx
+from handlers.context import Ctx, message_of, user_of
 from handlers.conversations import conversation, end_others
 from handlers.guards import END, refuse, requires, stale
 from handlers.reply import edit_or_reply, keyboard, reply
@@ -60,7 +61,7 @@ async def _start(update: Update, context: Ctx, user: User, kind: str, cite: str 
     service = context.services.filings
     await service.submission.may_file(user.telegram_id, kind)
     draft = await service.drafts.load(user.telegram_id, kind)
-    context.user_data[_ACTIVE] = kind
+    context.store[_ACTIVE] = kind
     kb = context.services.knowledge.current.kb
     if draft is not None:
         data = dict(draft.data)
@@ -69,7 +70,7 @@ async def _start(update: Update, context: Ctx, user: User, kind: str, cite: str 
             await service.drafts.save(user.telegram_id, kind, draft.step, data)
         await tell(update, context, "form.resumed")
         return await _show(update, context, kind, draft.step)
-    data = {"cited_cases": [cite]} if cite and kb.case(cite) else {}
+    data: dict[str, Any] = {"cited_cases": [cite]} if cite and kb.case(cite) else {}
     pressed = Callback.of(update)
     if kind == "request" and pressed and pressed.ns == Ns.MENU and pressed.arg == FROM_SELFCHECK:
         data["_from_selfcheck"] = True
@@ -86,7 +87,7 @@ async def resume(update: Update, context: Ctx, user: User) -> int:
         await refuse(update, context, "form.no_drafts")
         return END
     if len(drafts) == 1:
-        context.user_data[_ACTIVE] = drafts[0].kind
+        context.store[_ACTIVE] = drafts[0].kind
         return await _show(update, context, drafts[0].kind, drafts[0].step)
     say = await words(update, context)
     rows = [[(say(f"filing.kind.{d.kind}"), cb(Ns.FORM, Form.GO, CODES[d.kind]))] for d in drafts]
@@ -99,7 +100,7 @@ async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
     """Ask for step ``name`` (skipping steps that do not apply to this user) and save where we are."""
     end_others(context.application, update, NAME)
     service = context.services.filings
-    user_id = update.effective_user.id
+    user_id = user_of(update).id
     draft = await service.drafts.load(user_id, kind)
     data = dict(draft.data) if draft else {}
     while name != forms.PREVIEW and not await _applies(context, user_id, kind, name, data):
@@ -113,8 +114,8 @@ async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
     assert step is not None
     code = CODES[kind]
     names = [s.name for s in forms.steps(kind)]
-    lines = [say("form.progress", n=names.index(name) + 1, total=len(names)), say(f"form.{kind}.{name}")]
-    rows: list[list[tuple[str, str]]] = []
+    lines: list[str] = [say("form.progress", n=names.index(name) + 1, total=len(names)), say(f"form.{kind}.{name}")]
+    rows: list[Sequence[tuple[str, str]]] = []
     if step.kind in ("long", "short") and data.get(name):
         lines.append(say("form.current", value=data[name]))
     if step.kind == "choice":
@@ -136,7 +137,7 @@ async def _show(update: Update, context: Ctx, kind: str, name: str) -> int:
         rows += toggles
         rows.append([(say("form.done"), cb(Ns.FORM, Form.DONE, code))])
     elif step.kind == "selfcheck":
-        last = context.user_data.get("last_selfcheck") or {}
+        last = context.stored("last_selfcheck", dict) or {}
         indication = say(f"check.result.{last.get('indication', 'review')}")
         lines.append(say("form.selfcheck_found", indication=indication))
         rows.append([(say("check.yes"), cb(Ns.FORM, Form.YES, code)), (say("check.no"), cb(Ns.FORM, Form.NO, code))])
@@ -167,7 +168,7 @@ async def _applies(context: Ctx, user_id: int, kind: str, name: str, data: dict)
     if step.kind == "preregs":
         return bool(await context.services.filings.queries.my_preregistrations(user_id))
     if step.kind == "selfcheck":
-        return bool(context.user_data.get("last_selfcheck")) and "selfcheck" not in data
+        return bool(context.stored("last_selfcheck", dict)) and "selfcheck" not in data
     return True
 
 
@@ -184,7 +185,7 @@ async def _choices(
         items = [(i, c.title) for i, c in ((i, snapshot.kb.case(i)) for i in ids) if c is not None]
         intro = say("form.cases_intro" if items else "form.cases_none")
     else:
-        preregs = await context.services.filings.queries.my_preregistrations(update.effective_user.id)
+        preregs = await context.services.filings.queries.my_preregistrations(user_of(update).id)
         items = [(p.ref, f"{p.ref} {p.what[:16]}") for p in preregs[:8]]
         intro = say("form.preregs_intro")
     rows = [
@@ -208,7 +209,7 @@ async def on_text(update: Update, context: Ctx, user: User) -> int:
         await refuse(update, context, "form.use_buttons")
         return FILLING
     limits = context.services.filings.limits
-    value = forms.check_text(step, update.message.text, limits.text_max, limits.short_max)
+    value = forms.check_text(step, message_of(update).text, limits.text_max, limits.short_max)
     return await _advance(update, context, draft.kind, step.name, {**draft.data, step.name: value})
 
 
@@ -219,14 +220,13 @@ async def on_file(update: Update, context: Ctx, user: User) -> int:
         return END
     kind = draft.kind
     step = forms.step(kind, draft.step)
-    message = update.message
-    assert message is not None
-    if step is None or step.kind != "files" or not (message.photo or message.document):
+    evidence = _evidence(message_of(update))
+    if step is None or step.kind != "files" or evidence is None:
         await refuse(update, context, "form.file_not_now")
         return FILLING
     drafts = context.services.filings.drafts
     # Only Telegram's file id is kept: nothing is downloaded, so type and size are checked first.
-    attachment = await drafts.add_attachment(user.telegram_id, kind, **_evidence(message))
+    attachment = await drafts.add_attachment(user.telegram_id, kind, **evidence)
     count = len(await drafts.attachments(user.telegram_id, kind))
     say = await words(update, context)
     rows = [[(say("form.done"), cb(Ns.FORM, Form.DONE, CODES[kind]))]]
@@ -234,8 +234,16 @@ async def on_file(update: Update, context: Ctx, user: User) -> int:
     return FILLING
 
 
-def _evidence(message) -> dict:
-    """What the service needs to check and keep one photo or document."""
+class Evidence(TypedDict):
+    file_id: str
+    file_unique_id: str
+    name: str
+    mime: str
+    size: int
+
+
+def _evidence(message: Message) -> Evidence | None:
+    """What the service needs to check and keep one photo or document; None if the message has neither."""
     if message.photo:
         photo = message.photo[-1]
         return {
@@ -246,6 +254,8 @@ def _evidence(message) -> dict:
             "size": photo.file_size or 0,
         }
     doc = message.document
+    if doc is None:
+        return None
     return {
         "file_id": doc.file_id,
         "file_unique_id": doc.file_unique_id,
@@ -263,7 +273,7 @@ async def on_other(update: Update, context: Ctx) -> int:
 async def _active(update: Update, context: Ctx, user: User) -> Draft | None:
     """The form this user is filling (from the conversation, else their only draft)."""
     service = context.services.filings
-    kind = context.user_data.get(_ACTIVE)
+    kind = context.stored(_ACTIVE, str)
     draft = await service.drafts.load(user.telegram_id, kind) if kind in CODES else None
     if draft is None:
         drafts = await service.drafts.of_user(user.telegram_id)
@@ -271,7 +281,7 @@ async def _active(update: Update, context: Ctx, user: User) -> Draft | None:
             await refuse(update, context, "form.no_draft")
             return None
         draft = drafts[0]
-        context.user_data[_ACTIVE] = draft.kind
+        context.store[_ACTIVE] = draft.kind
     return draft
 
 
@@ -327,7 +337,7 @@ async def _submit_pressed(p: Press) -> int | None:
 
 async def _discard(p: Press) -> int:
     await p.service.drafts.discard(p.user_id, p.kind)
-    p.context.user_data.pop(_ACTIVE, None)
+    p.context.store.pop(_ACTIVE, None)
     await tell(p.update, p.context, "form.discarded")
     return END
 
@@ -381,7 +391,7 @@ async def _yes_no(p: Press) -> int | None:
     if step.kind == "consent":
         p.data[step.name] = yes
     elif yes:
-        p.data["selfcheck"] = dict((p.context.user_data.get("last_selfcheck") or {}).get("answers", {}))
+        p.data["selfcheck"] = dict((p.context.stored("last_selfcheck", dict) or {}).get("answers", {}))
     else:
         p.data["selfcheck"] = {}
     return await _advance(p.update, p.context, p.kind, step.name, p.data)
@@ -412,12 +422,12 @@ async def on_button(update: Update, context: Ctx, user: User) -> int:
         await stale(update, context)
         return FILLING
     if data.action == Form.GO:
-        context.user_data[_ACTIVE] = kind
+        context.store[_ACTIVE] = kind
     draft = await context.services.filings.drafts.load(user.telegram_id, kind)
     if draft is None:
         await refuse(update, context, "form.no_draft")
         return END
-    context.user_data[_ACTIVE] = kind
+    context.store[_ACTIVE] = kind
     action = PRESSES.get(data.action)
     press = Press(update, context, user.telegram_id, kind, draft, dict(draft.data), data.action, value)
     state = await action(press) if action else None
@@ -435,7 +445,7 @@ async def _offerable(context: Ctx, user_id: int, step_kind: str, value: str) -> 
 
 async def _advance(update: Update, context: Ctx, kind: str, name: str, data: dict) -> int:
     target = forms.PREVIEW if data.pop(_RETURN, False) else forms.following(kind, name)
-    await context.services.filings.drafts.save(update.effective_user.id, kind, target, data)
+    await context.services.filings.drafts.save(user_of(update).id, kind, target, data)
     return await _show(update, context, kind, target)
 
 
@@ -443,7 +453,7 @@ async def _advance(update: Update, context: Ctx, kind: str, name: str, data: dic
 async def _preview(update: Update, context: Ctx, say: Words, kind: str, data: dict) -> None:
     code = CODES[kind]
     kb = context.services.knowledge.current.kb
-    files = await context.services.filings.drafts.attachments(update.effective_user.id, kind)
+    files = await context.services.filings.drafts.attachments(user_of(update).id, kind)
     lines = [say(f"form.{kind}.preview_title")]
     for step in forms.steps(kind):
         label = say(f"form.labels.{step.name}")
@@ -479,7 +489,7 @@ async def _preview(update: Update, context: Ctx, say: Words, kind: str, data: di
 
 async def _submit(update: Update, context: Ctx, kind: str) -> int:
     service = context.services.filings
-    user_id = update.effective_user.id
+    user_id = user_of(update).id
     draft = await service.drafts.load(user_id, kind)
     if draft is None:
         await refuse(update, context, "form.no_draft")
@@ -487,9 +497,9 @@ async def _submit(update: Update, context: Ctx, kind: str) -> int:
     files = await service.drafts.attachments(user_id, kind)
     body = forms.body(kind, dict(draft.data), [f.id for f in files])
     ref, created = await _file(service, kind, user_id, body, submit_key(draft))
-    context.user_data.pop(_ACTIVE, None)
+    context.store.pop(_ACTIVE, None)
     if kind == "request":
-        context.user_data.pop("last_selfcheck", None)
+        context.store.pop("last_selfcheck", None)
     say = await words(update, context)
     rows = [[(say("menu.my"), cb(Ns.MENU, "my"))]]
     await reply(

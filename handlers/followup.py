@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from handlers import filing_views as views
 from handlers.callback_data import Callback, My, Ns, cb, pattern
-from handlers.context import Ctx
+from handlers.context import Ctx, user_of
 from handlers.conversations import conversation, end_others
 from handlers.guards import END, requires, stale
 from handlers.reply import keyboard, reply
@@ -50,7 +50,7 @@ async def press(update: Update, context: Ctx, user: User) -> int:
     elif data.action == My.ANSWER:
         await service.queries.get(ref, user.telegram_id)  # access check before asking for text
         end_others(context.application, update, NAME)
-        context.user_data[_PENDING] = {"action": "answer_info", "ref": ref}
+        context.store[_PENDING] = {"action": "answer_info", "ref": ref}
         await tell(update, context, "view.type_answer", ref=ref)
         return ANSWER
     elif data.action == My.WITHDRAW:
@@ -66,7 +66,7 @@ async def press(update: Update, context: Ctx, user: User) -> int:
 
 
 async def _show(update: Update, context: Ctx, ref: str) -> None:
-    user_id = update.effective_user.id
+    user_id = user_of(update).id
     service = context.services.filings
     say = await words(update, context)
     filing = await service.queries.get(ref, user_id)
@@ -92,13 +92,13 @@ async def _show(update: Update, context: Ctx, ref: str) -> None:
 # Invalid text: ask again; a refused action (already answered, withdrawn): stop.
 @requires(retry=ANSWER)
 async def typed_answer(update: Update, context: Ctx, user: User) -> int:
-    pending = context.user_data.get(_PENDING)
+    pending = context.stored(_PENDING, dict)
     if pending is None or update.message is None:
         return END
     filing = await context.services.filings.workflow.answer_info(
         pending["ref"], user.telegram_id, update.message.text or ""
     )
-    context.user_data.pop(_PENDING, None)
+    context.store.pop(_PENDING, None)
     await tell(update, context, "view.answer_sent", ref=filing.ref)
     return END
 

@@ -8,7 +8,7 @@ only describe the path that works.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -26,8 +26,9 @@ END = ConversationHandler.END
 # Every refusal of a service names its message; these are the ones handlers let through to the user.
 REFUSALS = (FilingError, UserError, KbStateError)
 
-Guarded = Callable[..., Awaitable[Any]]  # (update, context, user, *more)
-Handler = Callable[..., Awaitable[Any]]  # (update, context, *more): PTB passes no more
+# Coroutine functions, as PTB's handlers take them (an Awaitable is not enough for its callback type).
+Guarded = Callable[..., Coroutine[Any, Any, Any]]  # (update, context, user, *more)
+Handler = Callable[..., Coroutine[Any, Any, Any]]  # (update, context, *more): PTB passes no more
 
 
 async def refuse(update: Update, context: Ctx, key: str, **values: object) -> None:

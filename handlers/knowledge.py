@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.kb.advice import Mode, advise
+from bot.kb.advice import MODES, Mode, advise
 from handlers import knowledge_views as views
 from handlers import menu
 from handlers.callback_data import Callback, Cite, Kb, Ns, cb
@@ -50,7 +50,7 @@ async def cases(update: Update, context: Ctx, user: User) -> None:
 async def _forced(update: Update, context: Ctx, mode: Mode) -> None:
     text = " ".join(context.args or []).strip()
     if not text:
-        context.user_data[_AWAIT] = mode
+        context.store[_AWAIT] = mode
         await tell(update, context, f"kb.{mode}_prompt")
         return
     await _advise(update, context, text, mode)
@@ -64,8 +64,8 @@ async def free_text(update: Update, context: Ctx) -> None:
         key = "common.deactivated" if user else "common.not_registered"
         await reply(update, context, say(key), keyboard([[(say("menu.boundaries"), cb(Ns.MENU, "boundaries"))]]))
         return
-    mode = context.user_data.pop(_AWAIT, None)
-    await _advise(update, context, update.message.text, mode)
+    mode = context.store.pop(_AWAIT, None)
+    await _advise(update, context, update.message.text, mode if mode in MODES else None)
 
 
 async def _advise(update: Update, context: Ctx, text: str, mode: Mode | None) -> None:
@@ -103,7 +103,7 @@ def _writing_steps(say: Words) -> list[list[tuple[str, str]]]:
 
 
 def _next_steps(say: Words) -> list[list[tuple[str, str]]]:
-    row = [
+    row: list[tuple[str, str]] = [
         (say("kb.btn_boundaries"), cb(Ns.MENU, "boundaries")),
         (say("kb.btn_procedure"), cb(Ns.KB, Kb.ARTICLE, PROCEDURE_ARTICLE)),
     ]

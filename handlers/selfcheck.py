@@ -5,6 +5,8 @@ Questions and rules are knowledge-base data; this module only asks and shows the
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
@@ -29,14 +31,20 @@ FROM_SELFCHECK = "sc"  # the menu's "apply" button under a result: the request o
 @requires()
 async def start(update: Update, context: Ctx, user: User) -> int:
     end_others(context.application, update, NAME)
-    context.user_data[_KEY] = {"situation": "", "answers": {}, "index": 0}
+    context.store[_KEY] = _fresh()
     skip = [[(await t(update, context, "check.skip"), cb(Ns.CHECK, Check.SKIP))]]
     await reply(update, context, await t(update, context, "check.intro"), keyboard(skip))
     return DESCRIBE
 
 
+def _fresh() -> dict[str, Any]:
+    return {"situation": "", "answers": {}, "index": 0}
+
+
 async def described(update: Update, context: Ctx) -> int:
-    state = context.user_data.setdefault(_KEY, {"situation": "", "answers": {}, "index": 0})
+    state = context.stored(_KEY, dict)
+    if state is None:
+        state = context.store[_KEY] = _fresh()
     if update.message and update.message.text:
         limit = context.services.settings.max_text_chars
         if len(update.message.text) > limit:
@@ -45,12 +53,12 @@ async def described(update: Update, context: Ctx) -> int:
         state["situation"] = update.message.text
     else:
         await answer_query(update)
-    return await _ask(update, context)
+    return await _ask(update, context, state)
 
 
 async def answered(update: Update, context: Ctx) -> int:
     await answer_query(update)
-    state = context.user_data.get(_KEY)
+    state = context.stored(_KEY, dict)
     data = Callback.of(update)
     questions = context.services.knowledge.current.kb.selfcheck.questions
     if state is None or data is None:
@@ -59,7 +67,7 @@ async def answered(update: Update, context: Ctx) -> int:
     index = state["index"]
     if data.action == Check.BACK:
         state["index"] = max(0, index - 1)
-        return await _ask(update, context)
+        return await _ask(update, context, state)
     # The button names its question, so a press on an older question's keyboard cannot
     # record an answer for the question now shown.
     if data.action != Check.ANSWER or index >= len(questions):
@@ -71,7 +79,7 @@ async def answered(update: Update, context: Ctx) -> int:
         return QUESTION
     state["answers"][qid] = answer
     state["index"] = index + 1
-    return await _ask(update, context)
+    return await _ask(update, context, state)
 
 
 async def typed_instead(update: Update, context: Ctx) -> int:
@@ -79,13 +87,12 @@ async def typed_instead(update: Update, context: Ctx) -> int:
     return QUESTION
 
 
-async def _ask(update: Update, context: Ctx) -> int:
-    state = context.user_data[_KEY]
+async def _ask(update: Update, context: Ctx, state: dict[str, Any]) -> int:
     say = await words(update, context)
     questions = context.services.knowledge.current.kb.selfcheck.questions
     index = state["index"]
     if index >= len(questions):
-        await _result(update, context)
+        await _result(update, context, state)
         return END
     question = questions[index]
     text = say(
@@ -104,8 +111,8 @@ async def _ask(update: Update, context: Ctx) -> int:
     return QUESTION
 
 
-async def _result(update: Update, context: Ctx) -> None:
-    state = context.user_data.pop(_KEY)
+async def _result(update: Update, context: Ctx, state: dict[str, Any]) -> None:
+    context.store.pop(_KEY, None)
     say = await words(update, context)
     cat, loc = say.cat, say.loc
     snapshot = context.services.knowledge.current
@@ -118,7 +125,7 @@ async def _result(update: Update, context: Ctx) -> None:
     article_ids = list(dict.fromkeys(article for _, article in result.reasons))[:4]
     rows = [[views.article_button(cat, loc, a)] for a in (snapshot.kb.article(i) for i in article_ids) if a]
     # Kept for the tolerance request, which offers to attach these answers.
-    context.user_data["last_selfcheck"] = {
+    context.store["last_selfcheck"] = {
         "answers": state["answers"],
         "indication": result.indication,
         "situation": state["situation"],

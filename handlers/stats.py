@@ -15,7 +15,7 @@ from bot.supervision.exports import export_xlsx
 from bot.supervision.stats import compute_stats, stats_text
 from bot.users import SUPERVISING
 from handlers.callback_data import Callback, Ns, Stats, cb
-from handlers.context import Ctx
+from handlers.context import Ctx, chat_of
 from handlers.guards import refuse, requires, stale
 from handlers.reply import keyboard, reply
 from handlers.texts import locale, words
@@ -78,7 +78,7 @@ async def files(update: Update, context: Ctx, user: User) -> None:
     services = context.services
     units = await services.users.visible_units(user)
     now = services.filings.clock.now()
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     with tempfile.TemporaryDirectory() as tmp:
         if data.action == Stats.XLSX:
             path = await export_xlsx(

@@ -3,7 +3,7 @@ reasons, notes, feedback answers, pre-registration acknowledgements, search and 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, InputMediaPhoto, Update
@@ -17,12 +17,13 @@ from bot.users import SUPERVISING
 from handlers import filing_views as views
 from handlers import knowledge_views
 from handlers.callback_data import Callback, Decision, Lookback, Ns, Sv, as_id, cb, pattern
-from handlers.context import Ctx
+from handlers.context import Ctx, chat_of, user_of
 from handlers.conversations import conversation, end_others
 from handlers.guards import END, refuse, requires, stale
 from handlers.reply import keyboard, reply
 from handlers.texts import tell, words
 from storage.records import User
+from storage.records_filings import Attachment
 
 # The conversation's one state: the supervisor is typing a text the pending action needs
 # (user_data[_PENDING] says which: a message, a note, a decision's reason, a clearing note …).
@@ -75,7 +76,7 @@ async def view_command(update: Update, context: Ctx, user: User) -> int:
 
 
 async def _view(update: Update, context: Ctx, ref: str) -> None:
-    user_id = update.effective_user.id
+    user_id = user_of(update).id
     service = context.services.filings
     say = await words(update, context)
     filing = await service.queries.get(ref, user_id)
@@ -102,8 +103,8 @@ async def _view(update: Update, context: Ctx, ref: str) -> None:
             await reply(update, context, say("sv.related") + "\n" + body, markup)
 
 
-async def _resend_attachments(update: Update, context: Ctx, attachments) -> None:
-    chat = update.effective_chat
+async def _resend_attachments(update: Update, context: Ctx, attachments: Sequence[Attachment]) -> None:
+    chat = chat_of(update)
     photos = [a for a in attachments if a.mime.startswith("image/")]
     documents = [a for a in attachments if not a.mime.startswith("image/")]
     try:
@@ -119,7 +120,7 @@ async def _resend_attachments(update: Update, context: Ctx, attachments) -> None
 
 
 async def _action_buttons(update: Update, context: Ctx, ref: str) -> InlineKeyboardMarkup:
-    user_id = update.effective_user.id
+    user_id = user_of(update).id
     actions = await context.services.filings.queries.actions(ref, user_id)
     say = await words(update, context)
     rows = [
@@ -232,7 +233,7 @@ async def _press_asks_text(update: Update, context: Ctx, user: User, ref: str, a
         # Refuse a stale button now, before the supervisor types anything.
         raise FilingError("filing.error.illegal_transition")
     end_others(context.application, update, NAME)
-    context.user_data[_PENDING] = {"action": str(action), "ref": ref}
+    context.store[_PENDING] = {"action": str(action), "ref": ref}
     await tell(update, context, f"sv.type.{action}", ref=ref)
     return TYPING
 
@@ -269,8 +270,8 @@ async def press(update: Update, context: Ctx, user: User) -> int:
 
 # -- decisions (also look-back corrections) ------------------------------------------------------
 async def _start_decision(update: Update, context: Ctx, ref: str, item: int | None) -> None:
-    filing = await context.services.filings.queries.get(ref, update.effective_user.id)
-    context.user_data[_PENDING] = {
+    filing = await context.services.filings.queries.get(ref, user_of(update).id)
+    context.store[_PENDING] = {
         "action": DECIDE if item is None else CORRECT,
         "ref": filing.ref,
         "item": item,
@@ -314,7 +315,7 @@ DECISION_TOGGLES: dict[str, Callable[[dict, str], bool]] = {
 @supervisor
 async def decision_press(update: Update, context: Ctx, user: User) -> int:
     data = Callback.of(update)
-    pending = context.user_data.get(_PENDING)
+    pending = context.stored(_PENDING, dict)
     if data is None or not pending or pending.get("action") not in (DECIDE, CORRECT):
         await stale(update, context)
         return END
@@ -421,14 +422,14 @@ TYPED: dict[str, Typed] = {
 # What they typed stays in their chat; a fixable text problem asks again, anything else ends.
 @requires(*SUPERVISING, retry=TYPING)
 async def typed(update: Update, context: Ctx, user: User) -> int:
-    pending = context.user_data.get(_PENDING)
+    pending = context.stored(_PENDING, dict)
     handler = TYPED.get(pending["action"]) if pending else None
     if pending is None or handler is None or update.message is None:
         return END
     stay = await handler(update, context, user, pending, update.message.text or "")
     if stay is not None:
         return stay
-    context.user_data.pop(_PENDING, None)
+    context.store.pop(_PENDING, None)
     await tell(update, context, f"sv.done.{pending['action']}", ref=pending["ref"])
     return END
 
@@ -444,7 +445,7 @@ async def clear_name(update: Update, context: Ctx, user: User) -> int:
         await refuse(update, context, "sv.clear_usage")
         return END
     end_others(context.application, update, NAME)
-    context.user_data[_PENDING] = {"action": CLEARNOTE, "ref": args[0]}
+    context.store[_PENDING] = {"action": CLEARNOTE, "ref": args[0]}
     await tell(update, context, "sv.type.clearnote", ref=args[0])
     return TYPING
 

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from knowledge.models import (
     CaseFile,
@@ -110,7 +111,7 @@ def _field(loc: Sequence[int | str]) -> str:
     return out or "-"
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     ctx = error.get("ctx") or {}
     kind = error.get("type")
     if kind in ("too_short", "too_long") and isinstance(ctx, dict):

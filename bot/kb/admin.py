@@ -27,7 +27,7 @@ FILES: dict[Section, str] = {
     "cases": loader.CASES_FILE,
     "selfcheck": loader.SELFCHECK_FILE,
 }
-EDITABLE_FIELDS: dict[str, tuple[str, ...]] = {
+EDITABLE_FIELDS: dict[Section, tuple[str, ...]] = {
     "articles": ("title", "summary", "body"),
     "faq": ("question", "answer"),
     "cases": ("title", "background", "error_elements", "causes", "handling", "measures", "lessons"),
@@ -164,11 +164,11 @@ def edit(kb: KnowledgeBase, entry_id: str, field_name: str, value: str) -> Knowl
                 raise KbAdminError(
                     [f"{FILES[section]}: {entry_id}: {field_name}: {e['msg']}" for e in exc.errors()]
                 ) from None
-            return replace(kb, section, entries)  # type: ignore[arg-type]
+            return replace(kb, section, entries)
     raise KbAdminError([f"-: {entry_id}: -: no article, FAQ entry or case has this id"])
 
 
-def find_entry(kb: KnowledgeBase, entry_id: str) -> tuple[str, BaseModel] | None:
+def find_entry(kb: KnowledgeBase, entry_id: str) -> tuple[Section, BaseModel] | None:
     for section in EDITABLE_FIELDS:
         for entry in getattr(kb, section):
             if entry.id == entry_id:

@@ -10,13 +10,14 @@ intent, so "多久能出结果" or "结果不服咋办" gets an answer or a plai
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, get_args
 
 from bot.kb.service import Snapshot
 from knowledge.intent import Guess, IntentModel, model_for
 from knowledge.matching import Hit, Matcher, MatchResult
 
 Mode = Literal["ask", "cases"]
+MODES: tuple[Mode, ...] = get_args(Mode)
 Kind = Literal["answer", "cases", "nothing", "greeting", "writing", "offtopic"]
 
 # A topic guess this sure names the FAQ entry even where the lexical matcher is unsure ...

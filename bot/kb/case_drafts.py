@@ -13,7 +13,7 @@ import jieba.analyse
 from bot.filing.models import request_body
 from bot.supervision.anonymise import PLACEHOLDER, anonymise
 from knowledge.matching import Matcher
-from knowledge.models import GuidingCase
+from knowledge.models import Boundaries, GuidingCase
 from storage.records_filings import Filing
 
 _NUMBER_WORD = re.compile(r"[\d零一二三四五六七八九十百千万两]")
@@ -30,7 +30,9 @@ def keywords(text: str, matcher: Matcher, fallback: list[str]) -> list[str]:
         for word in hit.why:
             if word in text and "某" not in word and word not in found:
                 found.append(word)
-    for word in jieba.analyse.extract_tags(text, topK=12):
+    # jieba is untyped: its inferred return also has withWeight=True's (word, weight) pairs.
+    tags = [w for w in jieba.analyse.extract_tags(text, topK=12) if isinstance(w, str)]
+    for word in tags:
         if len(word) >= 2 and not _NUMBER_WORD.search(word) and "某" not in word and word not in found:
             found.append(word)
     # A case needs at least three keywords; the admin reviews the draft before publishing it.
@@ -58,7 +60,9 @@ def draft_from_filing(
         causes=clean(body.motive),
         handling=anonymise(str(decision.get("reason") or "—"), names),
         outcome=decision.get("outcome", "not_tolerated"),
-        boundaries=decision.get("boundaries") or {"law": True, "org_interest": True, "others_rights": True},
+        boundaries=Boundaries.model_validate(
+            decision.get("boundaries") or {"law": True, "org_interest": True, "others_rights": True}
+        ),
         distinctions=decision.get("distinctions") or [],
         measures=clean(body.remedy),
         lessons=lessons_placeholder,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from telegram import Update
 from telegram.ext import Application
@@ -35,7 +35,7 @@ class LocalChat:
     @classmethod
     async def start(
         cls, settings: Settings, knowledge: KnowledgeService | None = None, clock: Clock | None = None
-    ) -> LocalChat:
+    ) -> Self:
         services = await Services.open(settings, knowledge, clock)
         api = LocalBotApi()
         application = build_application(services, request=api, with_updater=False)

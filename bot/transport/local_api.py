@@ -137,7 +137,7 @@ class LocalBotApi(BaseRequest):
         if request_data and request_data.contains_files:
             for part, value in request_data.multipart_data.items():
                 name, content = value[0], value[1]
-                if hasattr(content, "read"):
+                if not isinstance(content, bytes):  # a file handle, since PTB 21.5
                     content = content.read()
                 files[part] = (name, content)
         return await self.dispatch(api_method, params, files)

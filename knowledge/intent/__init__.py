@@ -82,6 +82,14 @@ def prepare(text: str) -> tuple[str, str]:
     return compact, " ".join(tokens)
 
 
+def _csr(matrix: object) -> sparse.csr_matrix:
+    """The matrix, checked: scikit-learn and SciPy are untyped here (the checker infers a union of every
+    shape they can return), and these calls give CSR matrices; anything else is a bug to stop on."""
+    if not isinstance(matrix, sparse.csr_matrix):
+        raise TypeError(f"expected a CSR matrix, got {type(matrix).__name__}")
+    return matrix
+
+
 class _Features:
     """Character n-grams of the text + pinyin n-grams (+ hand features), one sparse matrix."""
 
@@ -93,15 +101,15 @@ class _Features:
 
     def fit_transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         prepared = [prepare(t) for t in texts]
-        a = self.chars.fit_transform([p[0] or "_" for p in prepared])
-        b = self.pinyin.fit_transform([p[1] for p in prepared])
-        return sparse.hstack([a, 0.7 * b], format="csr")
+        a = _csr(self.chars.fit_transform([p[0] or "_" for p in prepared]))
+        b = _csr(self.pinyin.fit_transform([p[1] for p in prepared]))
+        return _csr(sparse.hstack([a, 0.7 * b], format="csr"))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         prepared = [prepare(t) for t in texts]
-        a = self.chars.transform([p[0] or "_" for p in prepared])
-        b = self.pinyin.transform([p[1] for p in prepared])
-        return sparse.hstack([a, 0.7 * b], format="csr")
+        a = _csr(self.chars.transform([p[0] or "_" for p in prepared]))
+        b = _csr(self.pinyin.transform([p[1] for p in prepared]))
+        return _csr(sparse.hstack([a, 0.7 * b], format="csr"))
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ def load_phrasings(path: Path) -> list[dict]:
 
 def confusion(model: IntentModel, rows: Sequence[dict]) -> tuple[dict[str, dict[str, int]], list[tuple[dict, str]]]:
     """matrix[true][predicted] counts, and the misses (row, predicted)."""
-    matrix = {t: dict.fromkeys(INTENTS, 0) for t in INTENTS}
-    misses = []
+    matrix: dict[str, dict[str, int]] = {t: dict.fromkeys(INTENTS, 0) for t in INTENTS}
+    misses: list[tuple[dict, str]] = []
     for row in rows:
         got = model.intent(row["text"]).label
         matrix.setdefault(row["intent"], dict.fromkeys(INTENTS, 0))[got] += 1

@@ -90,7 +90,8 @@ class Matcher:
         lex = lexicon or default_lexicon()
         nz.warm_up()
         cases = list(cases)
-        ci = Index(cases, ["case"] * len(cases), [CASE_FIELDS] * len(cases), lex)
+        case_kinds: list[Kind] = ["case"] * len(cases)
+        ci = Index(cases, case_kinds, [CASE_FIELDS] * len(cases), lex)
         if (SEMANTIC if semantic is None else semantic) and cases:
             from knowledge import semantic as sem
 
@@ -98,7 +99,10 @@ class Matcher:
                 ci.vectors = sem.case_vectors(cases)
                 sem.warm_up()  # cached vectors need no model: load it here, not at the first message
         ans_items: list[object] = [*faq, *articles]
-        kinds: list[Kind] = ["faq"] * len(faq) + ["article"] * len(articles)
+        # One literal per annotated list: the checker infers a bare ["faq"] * n as list[str].
+        faq_kinds: list[Kind] = ["faq"] * len(faq)
+        article_kinds: list[Kind] = ["article"] * len(articles)
+        kinds = faq_kinds + article_kinds
         fields = [FAQ_FIELDS] * len(faq) + [ARTICLE_FIELDS] * len(articles)
         ai = Index(ans_items, kinds, fields, lex)
         return cls(ci, ai, lex)
