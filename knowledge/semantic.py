@@ -26,7 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_CHARS", "available", "case_text", "case_vectors", "model_version", "query_vector", "warm_up"]
+__all__ = [
+    "MAX_CHARS",
+    "available",
+    "case_text",
+    "case_vectors",
+    "model_version",
+    "query_vector",
+    "text_vectors",
+    "warm_up",
+]
 
 MAX_CHARS = 120  # per case text (title first), see module docstring
 QUERY_MAX_CHARS = 200
@@ -128,9 +137,12 @@ def encode(texts: Sequence[str]) -> np.ndarray:
 def case_vectors(cases: Sequence[object], use_cache: bool = True) -> np.ndarray:
     """One vector per case (float32, [n, 512]); computed vectors are kept in the disk cache."""
     texts = [case_text(c) for c in cases]
-    if not use_cache:
-        return encode(texts)
-    path = _cache_dir() / f"{model_version()}-{MAX_CHARS}.npz"
+    return text_vectors(texts, f"{MAX_CHARS}") if use_cache else _normalised(encode(texts))
+
+
+def text_vectors(texts: Sequence[str], shelf: str) -> np.ndarray:
+    """Vectors of ``texts`` through the disk cache ``shelf`` (one file per kind of text and model version)."""
+    path = _cache_dir() / f"{model_version()}-{shelf}.npz"
     with _cache_lock:
         cache = _load_cache(path)
         keys = [_digest(t) for t in texts]
@@ -141,8 +153,12 @@ def case_vectors(cases: Sequence[object], use_cache: bool = True) -> np.ndarray:
                 cache[_digest(t)] = v.astype(np.float16)
             _save_cache(path, cache)
         out = np.stack([cache[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, DIM), np.float32)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-9)
+    return _normalised(out)
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-9)
 
 
 @lru_cache(maxsize=4096)

@@ -35,6 +35,8 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from knowledge import normalize as nz
+from knowledge import semantic
+from knowledge.intent.crosslingual import VectorClassifier, is_latin
 
 Intent = Literal["greeting", "question", "situation", "writing", "offtopic"]
 INTENTS: tuple[Intent, ...] = ("greeting", "question", "situation", "writing", "offtopic")
@@ -205,25 +207,42 @@ def topic_examples(faq: Iterable) -> list[tuple[str, str]]:
 class IntentModel:
     """Immutable once built; ``intent`` and ``topic`` are thread-safe reads."""
 
-    def __init__(self, intent: _Classifier, topic: _Classifier | None) -> None:
+    def __init__(
+        self,
+        intent: _Classifier,
+        topic: _Classifier | None,
+        latin_intent: VectorClassifier | None = None,
+        latin_topic: VectorClassifier | None = None,
+    ) -> None:
         self._intent = intent
         self._topic = topic
+        self._latin_intent = latin_intent
+        self._latin_topic = latin_topic
 
     @classmethod
     def build(cls, faq: Sequence = (), cases: Sequence = ()) -> IntentModel:
         examples = build_examples(faq, cases)
         intent = _Classifier([t for t, _ in examples], [lab for _, lab in examples], c=8.0)
         topics = topic_examples(faq)
-        topic = None
+        topic = latin_topic = None
         if len({lab for _, lab in topics}) >= 2:
             topic = _Classifier([t for t, _ in topics], [lab for _, lab in topics], c=20.0)
-        return cls(intent, topic)
+        latin_intent = None
+        if semantic.available():
+            latin_intent = VectorClassifier(examples, c=4.0, shelf="intent")
+            if topic is not None:
+                latin_topic = VectorClassifier(topics, c=8.0, shelf="topic")
+        return cls(intent, topic, latin_intent, latin_topic)
 
     def intent(self, text: str) -> Guess:
+        if self._latin_intent is not None and is_latin(text):
+            return self._latin_intent.predict(text)
         return self._intent.predict(text)
 
     def topic(self, text: str) -> Guess | None:
         """The FAQ entry a procedural question asks about (None without at least two entries)."""
+        if self._latin_topic is not None and is_latin(text):
+            return self._latin_topic.predict(text)
         return self._topic.predict(text) if self._topic is not None else None
 
 
