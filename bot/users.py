@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from storage.protocols import Storage
 from storage.records import ROLES, Invite, Role, Unit, User
-from storage.sqlite.storage import SqliteStorage
 
 # Who may file tolerance requests, pre-registrations and feedback (admins keep the system instead).
 FILERS = frozenset({Role.CADRE, Role.SUPERVISOR})
@@ -23,7 +23,7 @@ class UserError(Exception):
 
 
 class UserService:
-    def __init__(self, storage: SqliteStorage) -> None:
+    def __init__(self, storage: Storage) -> None:
         self.storage = storage
 
     async def get(self, telegram_id: int) -> User | None:
@@ -42,9 +42,9 @@ class UserService:
     async def ensure_admins(self, admin_ids: list[int]) -> None:
         for telegram_id in admin_ids:
             current = await self.storage.users.get(telegram_id)
-            if current is None or current.role != "admin" or not current.active:
+            if current is None or current.role != Role.ADMIN or not current.active:
                 async with self.storage.transaction():
-                    await self.storage.users.upsert(telegram_id, "admin", current.unit_id if current else None)
+                    await self.storage.users.upsert(telegram_id, Role.ADMIN, current.unit_id if current else None)
                     await self.storage.audit.append(None, "user.admin_from_config", str(telegram_id), {})
 
     async def add(
@@ -123,7 +123,7 @@ class UserService:
     async def supervisors_of(self, unit_id: int | None) -> list[User]:
         """Supervisors responsible for a unit: its own, else those of the nearest parent unit."""
         while unit_id is not None:
-            found = await self.storage.users.in_units([unit_id], "supervisor")
+            found = await self.storage.users.in_units([unit_id], Role.SUPERVISOR)
             if found:
                 return found
             unit = await self.storage.units.by_id(unit_id)

@@ -8,7 +8,7 @@ backend to ``Storage``), so a method missing from one backend fails `make lint`,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal, Protocol
 
@@ -30,6 +30,8 @@ from storage.records_filings import (
     Draft,
     Filing,
     FilingEvent,
+    FilingKind,
+    FilingState,
     LookbackItem,
     LookbackRun,
     PreRegistration,
@@ -122,10 +124,10 @@ class FilingRepository(Protocol):
     async def by_key(self, idempotency_key: str) -> Filing | None: ...
     async def by_cadre(self, cadre_id: int, kind: str | None = None) -> list[Filing]: ...
     async def by_units(
-        self, unit_ids: list[int] | None, states: list[str] | None = None, kind: str | None = None
+        self, unit_ids: list[int] | None, states: Sequence[FilingState] | None = None, kind: FilingKind | None = None
     ) -> list[Filing]: ...
-    async def by_state(self, states: list[str], kind: str | None = None) -> list[Filing]: ...
-    async def decided_between(self, start: str, end: str, states: list[str]) -> list[Filing]: ...
+    async def by_state(self, states: Sequence[FilingState], kind: FilingKind | None = None) -> list[Filing]: ...
+    async def decided_between(self, start: str, end: str, states: Sequence[FilingState]) -> list[Filing]: ...
     async def update_state(
         self,
         ref: str,

@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FilingKind = Literal["request", "feedback"]
+
+class FilingKind(StrEnum):
+    REQUEST = "request"  # 容错申请
+    FEEDBACK = "feedback"  # 挂职干部反馈
+
+
+class FilingState(StrEnum):
+    """Every state a filing can be in; which change leads where is bot/filing/states.py."""
+
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    INFO_REQUESTED = "info_requested"
+    DECIDED_TOLERATED = "decided_tolerated"
+    DECIDED_PARTIAL = "decided_partial"
+    DECIDED_NOT_TOLERATED = "decided_not_tolerated"
+    CONFIRMED = "confirmed"
+    CORRECTED = "corrected"
+    WITHDRAWN = "withdrawn"
+    READ = "read"
+    ANSWERED = "answered"
+    FORWARDED = "forwarded"
+
+
+class Outcome(StrEnum):
+    TOLERATED = "tolerated"
+    PARTIALLY_TOLERATED = "partially_tolerated"
+    NOT_TOLERATED = "not_tolerated"
+
+
+class LookbackResult(StrEnum):
+    CONFIRMED = "confirmed"
+    CORRECTED = "corrected"
+
+
 DraftKind = Literal["request", "feedback", "prereg"]
 Visibility = Literal["internal", "cadre"]
 DeadlineKind = Literal["accept", "decide"]
@@ -22,11 +56,11 @@ class Filing(_Record):
     ref: str
     cadre_id: int
     unit_id: int | None
-    state: str
+    state: FilingState
     body: dict[str, Any] = Field(default_factory=dict)
     consent_public: bool = False
     idempotency_key: str
-    outcome: str | None = None
+    outcome: Outcome | None = None
     decision: dict[str, Any] | None = None
     decided_by: int | None = None
     decided_at: str | None = None
@@ -115,10 +149,10 @@ class LookbackItem(_Record):
     run_id: int
     filing_ref: str
     original_decider: int | None
-    original_outcome: str | None
+    original_outcome: Outcome | None
     reviewer_id: int | None
-    result: Literal["confirmed", "corrected"] | None = None
-    new_outcome: str | None = None
+    result: LookbackResult | None = None
+    new_outcome: Outcome | None = None
     note: str = ""
     clearing_note: str | None = None
     reviewed_at: str | None = None

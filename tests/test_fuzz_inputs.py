@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot.filing import forms, states
+from bot.filing import forms
 from bot.filing.errors import FilingError
 from bot.filing.models import clean_text
 from bot.runtime.local_chat import LocalChat
+from storage.records_filings import FilingState
 from tests.conftest import ADMIN, register, texts
 
 CADRE, SUP, OTHER_SUP, STRANGER = 2, 3, 4, 99
@@ -204,9 +205,9 @@ async def _accepted_ref(chat: LocalChat) -> str:
         "SELECT ref, state FROM filings WHERE cadre_id = ? AND kind = 'request' ORDER BY rowid DESC LIMIT 1", (CADRE,)
     )
     service = chat.services.filings
-    if row and row[1] == states.ACCEPTED:
+    if row and row[1] == FilingState.ACCEPTED:
         return row[0]
-    if row and row[1] == states.INFO_REQUESTED:
+    if row and row[1] == FilingState.INFO_REQUESTED:
         await service.workflow.answer_info(row[0], CADRE, "报价单已补充")
         return row[0]
     body = {
@@ -276,7 +277,7 @@ async def test_cadre_answer_to_an_information_request_fuzzed(chat: LocalChat) ->
             break  # answered: the request is back under review
         assert await dump(chat) == before
     row = await chat.services.storage.db.fetchone("SELECT state FROM filings WHERE ref = ?", (ref,))
-    assert row[0] == states.ACCEPTED
+    assert row[0] == FilingState.ACCEPTED
 
 
 # -- command arguments and free text, by every kind of user ----------------------------------------

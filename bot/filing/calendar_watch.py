@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.filing.workdays import parse_iso
+from storage.records import Role
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -48,7 +49,7 @@ async def check(services: Services) -> list[int]:
         ", ".join(str(y) for y in new),
         calendar.describe(),
     )
-    admins = await services.storage.users.with_role("admin")
+    admins = await services.storage.users.with_role(Role.ADMIN)
     for year in new:
         for admin in admins:
             locale = await services.locale_for(admin.telegram_id)

@@ -17,6 +17,7 @@ from bot.filing.deadlines import Deadlines
 from bot.filing.errors import FilingError
 from bot.filing.models import error_key
 from bot.filing.workdays import Clock, WorkCalendar, parse_iso
+from bot.users import UserService
 from storage.protocols import Storage
 
 Texts = Callable[..., str]  # texts(locale, key, **values) -> str
@@ -62,7 +63,7 @@ class FilingLimits:
 @dataclass
 class FilingContext:
     storage: Storage
-    users: Any  # bot.users.UserService
+    users: UserService
     notifier: Notifier
     texts: Texts
     clock: Clock

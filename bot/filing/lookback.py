@@ -20,7 +20,7 @@ from bot.filing import states
 from bot.filing.errors import AccessError, FilingError, TransitionError
 from bot.filing.service import FilingService
 from bot.filing.workdays import iso
-from storage.records import User
+from storage.records import Role, User
 from storage.records_filings import Filing, LookbackItem, LookbackRun
 
 
@@ -123,7 +123,7 @@ class LookbackService:
         excluded = {filing.decided_by, filing.cadre_id}
         candidates = [u for u in await self.users.supervisors_of(filing.unit_id) if u.telegram_id not in excluded]
         if not candidates:
-            candidates = [u for u in await self.storage.users.with_role("admin") if u.telegram_id not in excluded]
+            candidates = [u for u in await self.storage.users.with_role(Role.ADMIN) if u.telegram_id not in excluded]
         if not candidates:
             return None
         fewest = min(load[u.telegram_id] for u in candidates)

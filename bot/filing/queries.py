@@ -17,7 +17,7 @@ from bot.filing.errors import AccessError
 from bot.filing.references import normalize_ref
 from bot.filing.workdays import iso
 from bot.users import SUPERVISING
-from storage.records_filings import Attachment, Filing, FilingEvent, PreRegistration
+from storage.records_filings import Attachment, Filing, FilingEvent, FilingKind, FilingState, PreRegistration
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class FilingQueries:
         filing, _ = await self.access.load(ref, viewer_id)
         return await self.ctx.deadlines.of(filing.ref, self.ctx.now())
 
-    async def actions(self, ref: str, viewer_id: int) -> list[str]:
+    async def actions(self, ref: str, viewer_id: int) -> list[states.Action]:
         """What this viewer may do now (to build buttons); every press is checked again."""
         filing, viewer = await self.access.load(ref, viewer_id)
         return states.allowed_actions(filing, viewer.role, viewer.telegram_id)
@@ -89,8 +89,8 @@ class FilingQueries:
         ref: str | None = None,
         cadre_id: int | None = None,
         unit_id: int | None = None,
-        state: str | None = None,
-        kind: str | None = None,
+        state: FilingState | None = None,
+        kind: FilingKind | None = None,
         date_from: datetime | None = None,
         date_to: datetime | None = None,
     ) -> list[Filing]:

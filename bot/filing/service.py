@@ -12,7 +12,7 @@ plain values, and show the catalogue key of any :class:`~bot.filing.errors.Filin
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from bot.filing.access import FilingAccess
 from bot.filing.context import FilingContext, FilingLimits, MarkupFn, Notifier, Texts
@@ -24,13 +24,15 @@ from bot.filing.queries import FilingQueries
 from bot.filing.submission import SubmissionService
 from bot.filing.workdays import Clock, SystemClock, WorkCalendar
 from bot.filing.workflow import WorkflowService
+from bot.users import UserService
+from storage.protocols import Storage
 
 
 class FilingService:
     def __init__(
         self,
-        storage: Any,
-        users: Any,
+        storage: Storage,
+        users: UserService,
         notifier: Notifier,
         texts: Texts,
         *,
@@ -83,5 +85,5 @@ class FilingService:
     def deadlines(self) -> Deadlines:
         return self.ctx.deadlines
 
-    def format_time(self, at: Any) -> str:
+    def format_time(self, at: datetime | str) -> str:
         return self.ctx.format_time(at)

@@ -24,16 +24,19 @@ Feedback::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
 from bot.filing.errors import TransitionError
 from bot.filing.models import clean_text
 from storage.records import Role
+from storage.records_filings import FilingKind, FilingState, Outcome
 
 __all__ = [
     "EFFECTS",
+    "Action",
     "Effect",
     "Notice",
     "Transition",
@@ -45,44 +48,48 @@ __all__ = [
 
 # ---- states ------------------------------------------------------------------------------------
 
-SUBMITTED = "submitted"
-ACCEPTED = "accepted"
-INFO_REQUESTED = "info_requested"
-DECIDED_TOLERATED = "decided_tolerated"
-DECIDED_PARTIAL = "decided_partial"
-DECIDED_NOT_TOLERATED = "decided_not_tolerated"
-CONFIRMED = "confirmed"
-CORRECTED = "corrected"
-WITHDRAWN = "withdrawn"
-READ = "read"
-ANSWERED = "answered"
-FORWARDED = "forwarded"
 
-REQUEST_STATES = (
-    SUBMITTED,
-    ACCEPTED,
-    INFO_REQUESTED,
-    DECIDED_TOLERATED,
-    DECIDED_PARTIAL,
-    DECIDED_NOT_TOLERATED,
-    CONFIRMED,
-    CORRECTED,
-    WITHDRAWN,
+class Action(StrEnum):
+    """What someone does to a filing: the verbs of the tables below, and of the history."""
+
+    ACCEPT = "accept"
+    REQUEST_INFO = "request_info"
+    ANSWER_INFO = "answer_info"
+    DECIDE = "decide"
+    CONFIRM = "confirm"
+    CORRECT = "correct"
+    WITHDRAW = "withdraw"
+    READ = "read"
+    ANSWER = "answer"
+    FORWARD = "forward"
+
+
+S = FilingState
+
+REQUEST_STATES: tuple[FilingState, ...] = (
+    S.SUBMITTED,
+    S.ACCEPTED,
+    S.INFO_REQUESTED,
+    S.DECIDED_TOLERATED,
+    S.DECIDED_PARTIAL,
+    S.DECIDED_NOT_TOLERATED,
+    S.CONFIRMED,
+    S.CORRECTED,
+    S.WITHDRAWN,
 )
-FEEDBACK_STATES = (SUBMITTED, READ, ANSWERED, FORWARDED)
-DECIDED_STATES = (DECIDED_TOLERATED, DECIDED_PARTIAL, DECIDED_NOT_TOLERATED)
-OPEN_REQUEST_STATES = (SUBMITTED, ACCEPTED, INFO_REQUESTED)
-OPEN_FEEDBACK_STATES = (SUBMITTED, READ)
-FINAL_REQUEST_STATES = (*DECIDED_STATES, CONFIRMED, CORRECTED, WITHDRAWN)
+FEEDBACK_STATES: tuple[FilingState, ...] = (S.SUBMITTED, S.READ, S.ANSWERED, S.FORWARDED)
+DECIDED_STATES = (S.DECIDED_TOLERATED, S.DECIDED_PARTIAL, S.DECIDED_NOT_TOLERATED)
+OPEN_REQUEST_STATES = (S.SUBMITTED, S.ACCEPTED, S.INFO_REQUESTED)
+OPEN_FEEDBACK_STATES = (S.SUBMITTED, S.READ)
+FINAL_REQUEST_STATES = (*DECIDED_STATES, S.CONFIRMED, S.CORRECTED, S.WITHDRAWN)
 
-Outcome = Literal["tolerated", "partially_tolerated", "not_tolerated"]
-OUTCOMES: tuple[Outcome, ...] = ("tolerated", "partially_tolerated", "not_tolerated")
-OUTCOME_STATE: dict[str, str] = {
-    "tolerated": DECIDED_TOLERATED,
-    "partially_tolerated": DECIDED_PARTIAL,
-    "not_tolerated": DECIDED_NOT_TOLERATED,
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+OUTCOME_STATE: dict[Outcome, FilingState] = {
+    Outcome.TOLERATED: S.DECIDED_TOLERATED,
+    Outcome.PARTIALLY_TOLERATED: S.DECIDED_PARTIAL,
+    Outcome.NOT_TOLERATED: S.DECIDED_NOT_TOLERATED,
 }
-STATE_OUTCOME = {state: outcome for outcome, state in OUTCOME_STATE.items()}
+STATE_OUTCOME: dict[FilingState, Outcome] = {state: outcome for outcome, state in OUTCOME_STATE.items()}
 BOUNDARIES = ("law", "org_interest", "others_rights")  # 三条边界: True = stayed inside it
 DISTINCTIONS = (1, 2, 3)  # 三个区分开来
 
@@ -95,28 +102,31 @@ MESSAGE_MAX = 2000
 
 @dataclass(frozen=True)
 class Rule:
-    target: str | None  # None: the outcome decides (decide / correct)
-    roles: frozenset[str]
+    target: FilingState | None  # None: the outcome decides (decide / correct)
+    roles: frozenset[Role]
     owner: bool = False  # only the cadre who filed may do it
     decision: bool = False  # needs outcome, reason, boundaries, distinctions
     message: bool = False  # needs a message (question, answer, forwarding note)
     visibility: Literal["cadre", "internal"] = "cadre"
 
 
-REQUEST_TRANSITIONS: dict[tuple[str, str], Rule] = {
-    (SUBMITTED, "accept"): Rule(ACCEPTED, SUPERVISING),
-    (ACCEPTED, "request_info"): Rule(INFO_REQUESTED, SUPERVISING, message=True),
-    (INFO_REQUESTED, "answer_info"): Rule(ACCEPTED, ANYONE, owner=True, message=True),
-    (ACCEPTED, "decide"): Rule(None, SUPERVISING, decision=True),
-    **{(state, "confirm"): Rule(CONFIRMED, SUPERVISING) for state in DECIDED_STATES},
-    **{(state, "correct"): Rule(CORRECTED, SUPERVISING, decision=True) for state in DECIDED_STATES},
-    **{(state, "withdraw"): Rule(WITHDRAWN, ANYONE, owner=True) for state in OPEN_REQUEST_STATES},
+A = Action
+Table = dict[tuple[FilingState, Action], Rule]
+
+REQUEST_TRANSITIONS: Table = {
+    (S.SUBMITTED, A.ACCEPT): Rule(S.ACCEPTED, SUPERVISING),
+    (S.ACCEPTED, A.REQUEST_INFO): Rule(S.INFO_REQUESTED, SUPERVISING, message=True),
+    (S.INFO_REQUESTED, A.ANSWER_INFO): Rule(S.ACCEPTED, ANYONE, owner=True, message=True),
+    (S.ACCEPTED, A.DECIDE): Rule(None, SUPERVISING, decision=True),
+    **{(state, A.CONFIRM): Rule(S.CONFIRMED, SUPERVISING) for state in DECIDED_STATES},
+    **{(state, A.CORRECT): Rule(S.CORRECTED, SUPERVISING, decision=True) for state in DECIDED_STATES},
+    **{(state, A.WITHDRAW): Rule(S.WITHDRAWN, ANYONE, owner=True) for state in OPEN_REQUEST_STATES},
 }
 
-FEEDBACK_TRANSITIONS: dict[tuple[str, str], Rule] = {
-    (SUBMITTED, "read"): Rule(READ, SUPERVISING),
-    (READ, "answer"): Rule(ANSWERED, SUPERVISING, message=True),
-    (READ, "forward"): Rule(FORWARDED, SUPERVISING, message=True),
+FEEDBACK_TRANSITIONS: Table = {
+    (S.SUBMITTED, A.READ): Rule(S.READ, SUPERVISING),
+    (S.READ, A.ANSWER): Rule(S.ANSWERED, SUPERVISING, message=True),
+    (S.READ, A.FORWARD): Rule(S.FORWARDED, SUPERVISING, message=True),
 }
 
 # ---- what happens after each action ---------------------------------------------------------
@@ -144,59 +154,75 @@ class Effect:
 _MESSAGE: frozenset[Fact] = frozenset({"message"})
 _DECISION: frozenset[Fact] = frozenset({"decision"})
 
-EFFECTS: dict[str, Effect] = {
-    "accept": Effect(
+EFFECTS: dict[Action, Effect] = {
+    A.ACCEPT: Effect(
         deadlines=(("complete", "accept"), ("start", "decide")),
         notices=(Notice("filing.notify.accepted", carries=frozenset({"due"})),),
     ),
-    "request_info": Effect(
+    A.REQUEST_INFO: Effect(
         deadlines=(("pause", "decide"),),
         notices=(Notice("filing.notify.info_requested", purpose="answer_info", carries=_MESSAGE),),
     ),
-    "answer_info": Effect(
+    A.ANSWER_INFO: Effect(
         deadlines=(("resume", "decide"),),
         notices=(
             Notice("filing.notify.info_sent"),
             Notice("filing.notify.info_answered", to="supervisors", purpose="answered", carries=_MESSAGE),
         ),
     ),
-    "decide": Effect(
+    A.DECIDE: Effect(
         deadlines=(("complete_all", None),), notices=(Notice("filing.notify.decided", carries=_DECISION),)
     ),
-    "correct": Effect(
+    A.CORRECT: Effect(
         deadlines=(("complete_all", None),), notices=(Notice("filing.notify.corrected", carries=_DECISION),)
     ),
-    "withdraw": Effect(
+    A.WITHDRAW: Effect(
         deadlines=(("complete_all", None),),
         notices=(
             Notice("filing.notify.withdrawn"),
             Notice("filing.notify.withdrawn_supervisor", to="supervisors", carries=_MESSAGE),
         ),
     ),
-    "confirm": Effect(notices=(Notice("filing.notify.confirmed"),)),
-    "read": Effect(notices=(Notice("filing.notify.feedback_read", carries=_MESSAGE),)),
-    "answer": Effect(notices=(Notice("filing.notify.feedback_answered", carries=_MESSAGE),)),
-    "forward": Effect(notices=(Notice("filing.notify.feedback_forwarded", carries=_MESSAGE),)),
+    A.CONFIRM: Effect(notices=(Notice("filing.notify.confirmed"),)),
+    A.READ: Effect(notices=(Notice("filing.notify.feedback_read", carries=_MESSAGE),)),
+    A.ANSWER: Effect(notices=(Notice("filing.notify.feedback_answered", carries=_MESSAGE),)),
+    A.FORWARD: Effect(notices=(Notice("filing.notify.feedback_forwarded", carries=_MESSAGE),)),
 }
 
-TABLES: dict[str, dict[tuple[str, str], Rule]] = {"request": REQUEST_TRANSITIONS, "feedback": FEEDBACK_TRANSITIONS}
-ACTIONS: dict[str, frozenset[str]] = {kind: frozenset(a for _, a in table) for kind, table in TABLES.items()}
-STATES: dict[str, tuple[str, ...]] = {"request": REQUEST_STATES, "feedback": FEEDBACK_STATES}
+TABLES: dict[FilingKind, Table] = {FilingKind.REQUEST: REQUEST_TRANSITIONS, FilingKind.FEEDBACK: FEEDBACK_TRANSITIONS}
+ACTIONS: dict[FilingKind, frozenset[Action]] = {kind: frozenset(a for _, a in table) for kind, table in TABLES.items()}
+STATES: dict[FilingKind, tuple[FilingState, ...]] = {
+    FilingKind.REQUEST: REQUEST_STATES,
+    FilingKind.FEEDBACK: FEEDBACK_STATES,
+}
+
+
+class Changeable(Protocol):
+    """What the rules read of a filing (a stored ``Filing``, or a test's stand-in)."""
+
+    @property
+    def kind(self) -> FilingKind: ...
+    @property
+    def state(self) -> FilingState: ...
+    @property
+    def cadre_id(self) -> int: ...
+    @property
+    def outcome(self) -> Outcome | None: ...
 
 
 @dataclass(frozen=True)
 class Transition:
-    kind: str
-    action: str
-    from_state: str
-    to_state: str
-    visibility: str
+    kind: FilingKind
+    action: Action
+    from_state: FilingState
+    to_state: FilingState
+    visibility: Literal["cadre", "internal"]
     message: str = ""
     decision: dict[str, Any] | None = None
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def allowed_actions(filing: Any, actor_role: str, actor_id: int | None = None) -> list[str]:
+def allowed_actions(filing: Changeable, actor_role: str, actor_id: int | None = None) -> list[Action]:
     """Actions this actor could take now (to offer buttons); each is still re-checked on use."""
     table = TABLES.get(filing.kind, {})
     found = []
@@ -211,7 +237,7 @@ def allowed_actions(filing: Any, actor_role: str, actor_id: int | None = None) -
 
 
 def transition(
-    filing: Any,
+    filing: Changeable,
     action: str,
     actor_role: str,
     *,
@@ -235,6 +261,7 @@ def transition(
         raise TransitionError("filing.error.unknown_kind", kind=filing.kind)
     if action not in ACTIONS[filing.kind]:
         raise TransitionError("filing.error.unknown_action", action=action)
+    action = Action(action)
     if actor_role not in ANYONE:
         raise TransitionError("filing.error.not_allowed", action=action)
     is_owner = actor_id is not None and actor_id == filing.cadre_id
@@ -247,7 +274,7 @@ def transition(
         raise TransitionError("filing.error.own_filing", action=action)
     rule = table.get((filing.state, action))
     if rule is None:
-        if action == "withdraw" and filing.state in FINAL_REQUEST_STATES:
+        if action == Action.WITHDRAW and filing.state in FINAL_REQUEST_STATES:
             raise TransitionError("filing.error.already_decided", state=filing.state)
         raise TransitionError("filing.error.illegal_transition", state=filing.state, action=action)
 
@@ -260,10 +287,10 @@ def transition(
     payload: dict[str, Any] = {}
     if rule.decision:
         decision = _decision(outcome, reason, boundaries, distinctions, reason_min, message_max)
-        if action == "decide":
-            to_state = OUTCOME_STATE[decision["outcome"]]
+        if action is Action.DECIDE:
+            to_state = OUTCOME_STATE[Outcome(decision["outcome"])]
         else:  # correct
-            previous = STATE_OUTCOME.get(filing.state) or getattr(filing, "outcome", None)
+            previous = STATE_OUTCOME.get(filing.state) or filing.outcome
             if decision["outcome"] == previous:
                 raise TransitionError("filing.error.same_outcome", outcome=previous)
             decision["clearing_note"] = clean_message(clearing_note, message_max, "filing.error.clearing_note_required")

@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.filing import states
 from bot.filing.access import FilingAccess
 from bot.filing.context import FilingContext
 from bot.filing.errors import AccessError, FilingError, TransitionError
@@ -21,7 +20,7 @@ from bot.filing.notify import FilingNotices
 from bot.filing.references import KIND_PREFIX, allocate, normalize_ref
 from bot.filing.workdays import iso
 from bot.users import SUPERVISING
-from storage.records_filings import Filing, PreRegistration
+from storage.records_filings import Filing, FilingState, PreRegistration
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class SubmissionService:
                 ref=ref,
                 cadre_id=cadre_id,
                 unit_id=user.unit_id,
-                state=states.SUBMITTED,
+                state=FilingState.SUBMITTED,
                 body=data,
                 consent_public=bool(data.get("consent_public")),
                 idempotency_key=key,
@@ -100,7 +99,7 @@ class SubmissionService:
                 actor_role=user.role,
                 action="submit",
                 visibility="cadre",
-                to_state=states.SUBMITTED,
+                to_state=FilingState.SUBMITTED,
                 payload={"attachments": len(attachment_ids)},
             )
             await storage.audit.append(

@@ -16,9 +16,11 @@ from bot.filing.access import FilingAccess
 from bot.filing.context import FilingContext
 from bot.filing.errors import TransitionError
 from bot.filing.notify import FilingNotices
+from bot.filing.states import Action
 from bot.filing.workdays import iso
 from bot.users import SUPERVISING
-from storage.records_filings import Deadline, Filing, FilingEvent
+from storage.records import User
+from storage.records_filings import Deadline, Filing, FilingEvent, FilingKind, FilingState, Visibility
 
 
 class WorkflowService:
@@ -28,13 +30,13 @@ class WorkflowService:
         self.notices = notices
 
     async def accept(self, ref: str, actor_id: int) -> Filing:
-        return await self.change(ref, actor_id, "accept")
+        return await self.change(ref, actor_id, Action.ACCEPT)
 
     async def request_info(self, ref: str, actor_id: int, message: str) -> Filing:
-        return await self.change(ref, actor_id, "request_info", message=message)
+        return await self.change(ref, actor_id, Action.REQUEST_INFO, message=message)
 
     async def answer_info(self, ref: str, cadre_id: int, message: str) -> Filing:
-        return await self.change(ref, cadre_id, "answer_info", message=message)
+        return await self.change(ref, cadre_id, Action.ANSWER_INFO, message=message)
 
     async def decide(
         self,
@@ -46,7 +48,13 @@ class WorkflowService:
         distinctions: list[int] | tuple[int, ...] = (),
     ) -> Filing:
         return await self.change(
-            ref, actor_id, "decide", outcome=outcome, reason=reason, boundaries=boundaries, distinctions=distinctions
+            ref,
+            actor_id,
+            Action.DECIDE,
+            outcome=outcome,
+            reason=reason,
+            boundaries=boundaries,
+            distinctions=distinctions,
         )
 
     def check_reason(self, reason: str | None) -> str:
@@ -59,27 +67,27 @@ class WorkflowService:
         return text
 
     async def withdraw(self, ref: str, cadre_id: int, reason: str | None = None) -> Filing:
-        return await self.change(ref, cadre_id, "withdraw", message=reason)
+        return await self.change(ref, cadre_id, Action.WITHDRAW, message=reason)
 
     async def mark_feedback_read(self, ref: str, actor_id: int) -> Filing:
-        return await self.change(ref, actor_id, "read")
+        return await self.change(ref, actor_id, Action.READ)
 
     async def answer_feedback(self, ref: str, actor_id: int, message: str) -> Filing:
         """Answer feedback (marking it read first if nobody had)."""
         async with self.ctx.storage.transaction():
             await self._read_first(ref, actor_id)
-            return await self.change(ref, actor_id, "answer", message=message)
+            return await self.change(ref, actor_id, Action.ANSWER, message=message)
 
     async def forward_feedback(self, ref: str, actor_id: int, note: str) -> Filing:
         """Record that feedback was passed on (to whom and why, in ``note``)."""
         async with self.ctx.storage.transaction():
             await self._read_first(ref, actor_id)
-            return await self.change(ref, actor_id, "forward", message=note)
+            return await self.change(ref, actor_id, Action.FORWARD, message=note)
 
     async def _read_first(self, ref: str, actor_id: int) -> None:
         filing, _ = await self.access.load(ref, actor_id)
-        if filing.kind == "feedback" and filing.state == states.SUBMITTED:
-            await self.change(ref, actor_id, "read")
+        if filing.kind == FilingKind.FEEDBACK and filing.state == FilingState.SUBMITTED:
+            await self.change(ref, actor_id, Action.READ)
 
     async def add_internal_note(self, ref: str, actor_id: int, text: str) -> FilingEvent:
         """A note for supervisors and admins only; the cadre never sees it and is not notified."""
@@ -90,7 +98,7 @@ class WorkflowService:
         return await self._event(ref, actor_id, "message", text, "cadre", notify_key="filing.notify.message")
 
     async def _event(
-        self, ref: str, actor_id: int, action: str, text: str, visibility: str, notify_key: str | None
+        self, ref: str, actor_id: int, action: str, text: str, visibility: Visibility, notify_key: str | None
     ) -> FilingEvent:
         ctx = self.ctx
         async with ctx.storage.transaction():
@@ -100,19 +108,7 @@ class WorkflowService:
             if filing.cadre_id == actor_id:
                 raise TransitionError("filing.error.own_filing", action=action)
             message = states.clean_message(text, ctx.limits.text_max, "filing.error.message_required")
-            now = ctx.now()
-            event = await ctx.storage.filings.append_event(
-                filing.ref,
-                at=iso(now),
-                actor=actor_id,
-                actor_role=actor.role,
-                action=action,
-                visibility=visibility,
-                from_state=filing.state,
-                to_state=filing.state,
-                message=message,
-            )
-            await ctx.storage.audit.append(actor_id, f"filing.{action}", filing.ref, {"event": event.id})
+            event = await self._record(filing, actor, action, filing.state, message, visibility, {}, ctx.now())
             if notify_key:
                 await self.notices.send(
                     filing.cadre_id,
@@ -149,28 +145,42 @@ class WorkflowService:
             )
             if not changed:  # cannot happen inside the write lock, but never write a lost update
                 raise TransitionError("filing.error.illegal_transition", state=filing.state, action=action)
-            event = await ctx.storage.filings.append_event(
-                filing.ref,
-                at=iso(now),
-                actor=actor_id,
-                actor_role=actor.role,
-                action=action,
-                visibility=step.visibility,
-                from_state=step.from_state,
-                to_state=step.to_state,
-                message=step.message,
-                payload=step.payload,
-            )
-            await ctx.storage.audit.append(
-                actor_id,
-                f"filing.{action}",
-                filing.ref,
-                {"from": step.from_state, "to": step.to_state, "event": event.id, **step.payload},
+            event = await self._record(
+                filing, actor, step.action, step.to_state, step.message, step.visibility, step.payload, now
             )
             updated = await ctx.storage.filings.get(filing.ref)
             assert updated is not None
-            await self._carry_out(states.EFFECTS[action], updated, step, f"{filing.ref}:ev{event.id}", now)
+            await self._carry_out(states.EFFECTS[step.action], updated, step, f"{filing.ref}:ev{event.id}", now)
         return updated
+
+    async def _record(
+        self,
+        filing: Filing,
+        actor: User,
+        action: str,
+        to_state: FilingState,
+        message: str,
+        visibility: Visibility,
+        payload: dict[str, Any],
+        now: datetime,
+    ) -> FilingEvent:
+        """The history event and the audit entry of one thing done to a filing, state changed or not."""
+        storage = self.ctx.storage
+        event = await storage.filings.append_event(
+            filing.ref,
+            at=iso(now),
+            actor=actor.telegram_id,
+            actor_role=actor.role,
+            action=action,
+            visibility=visibility,
+            from_state=filing.state,
+            to_state=to_state,
+            message=message,
+            payload=payload,
+        )
+        details = {"from": filing.state, "to": to_state, "event": event.id, **payload}
+        await storage.audit.append(actor.telegram_id, f"filing.{action}", filing.ref, details)
+        return event
 
     async def _carry_out(
         self, effect: states.Effect, filing: Filing, step: states.Transition, dedup: str, now: datetime

@@ -7,12 +7,13 @@ service can group several of them atomically.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
 
 from storage.db import Database
-from storage.records_filings import Filing, FilingEvent
+from storage.records_filings import Filing, FilingEvent, FilingKind, FilingState
 from storage.sqlite.json_columns import dump, load
 
 
@@ -79,7 +80,7 @@ class SqliteFilings:
         return [_filing(r) for r in rows]
 
     async def by_units(
-        self, unit_ids: list[int] | None, states: list[str] | None = None, kind: str | None = None
+        self, unit_ids: list[int] | None, states: Sequence[FilingState] | None = None, kind: FilingKind | None = None
     ) -> list[Filing]:
         """Filings of the given units (None: every unit), oldest first."""
         clauses: list[str] = []
@@ -101,10 +102,10 @@ class SqliteFilings:
         rows = await self.db.fetchall(f"SELECT * FROM filings{where} ORDER BY created_at, id", tuple(params))
         return [_filing(r) for r in rows]
 
-    async def by_state(self, states: list[str], kind: str | None = None) -> list[Filing]:
+    async def by_state(self, states: Sequence[FilingState], kind: FilingKind | None = None) -> list[Filing]:
         return await self.by_units(None, states, kind)
 
-    async def decided_between(self, start: str, end: str, states: list[str]) -> list[Filing]:
+    async def decided_between(self, start: str, end: str, states: Sequence[FilingState]) -> list[Filing]:
         """Requests in ``states`` decided in [start, end), ordered by reference."""
         if not states:
             return []
