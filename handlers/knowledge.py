@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.kb.advice import PUBLIC_KINDS, Mode, advise
 from handlers import knowledge_views as views
@@ -69,32 +69,38 @@ async def free_text(update: Update, context: Ctx) -> None:
 
 
 async def _advise(update: Update, context: Ctx, text: str, mode: Mode | None, user: User | None) -> None:
+    answer = await advice_reply(update, context, text, mode, user)
+    if answer is not None:
+        await reply(update, context, *answer)
+
+
+async def advice_reply(
+    update: Update, context: Ctx, text: str, mode: Mode | None, user: User | None
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """What free text gets (an answer, cases, a fallback), not sent yet; None when refused (too long)."""
     limit = context.services.settings.max_text_chars
     if len(text) > limit:
         await refuse(update, context, "common.too_long", limit=limit)
-        return
+        return None
     say = await words(update, context)
     snapshot = context.services.knowledge.current
     advice = advise(snapshot, text, mode)
     role = user.role if user else None
     if role is None and advice.kind not in PUBLIC_KINDS:
         boundaries = [(say("menu.boundaries"), cb(Ns.MENU, "boundaries"))]
-        await reply(update, context, say("common.not_registered"), keyboard([boundaries]))
-        return
+        return say("common.not_registered"), keyboard([boundaries])
     if advice.kind == "answer":
-        body, markup = views.answer(say.cat, say.loc, snapshot.kb, advice.result)
-    elif advice.kind == "cases":
-        body, markup = views.case_cards(say.cat, say.loc, snapshot.kb, advice.result, extra_rows=_next_steps(say, role))
-    elif advice.kind == "greeting":
-        body, markup = say("kb.greeting"), keyboard(menu.buttons(role, say))
-    elif advice.kind == "writing":
-        body, markup = say("kb.writing"), keyboard(_writing_steps(say, role))
-    elif advice.kind == "offtopic":
-        body, markup = say("kb.offtopic"), keyboard(_next_steps(say, role))
-    else:
-        key = "kb.no_answer" if advice.asked == "ask" else "kb.no_match"
-        body, markup = say(key), keyboard(_next_steps(say, role))
-    await reply(update, context, body, markup)
+        return views.answer(say.cat, say.loc, snapshot.kb, advice.result)
+    if advice.kind == "cases":
+        return views.case_cards(say.cat, say.loc, snapshot.kb, advice.result, extra_rows=_next_steps(say, role))
+    if advice.kind == "greeting":
+        return say("kb.greeting"), keyboard(menu.buttons(role, say))
+    if advice.kind == "writing":
+        return say("kb.writing"), keyboard(_writing_steps(say, role))
+    if advice.kind == "offtopic":
+        return say("kb.offtopic"), keyboard(_next_steps(say, role))
+    key = "kb.no_answer" if advice.asked == "ask" else "kb.no_match"
+    return say(key), keyboard(_next_steps(say, role))
 
 
 def _apply_button(say: Words, role: str | None) -> list[tuple[str, str]]:
