@@ -510,11 +510,12 @@ async def _submit(update: Update, context: Ctx, kind: str) -> int:
     context.user_data.pop(_ACTIVE, None)
     if kind == "request":
         context.user_data.pop("last_selfcheck", None)
-    say = await words(update, context)
-    rows = [[(say("menu.my"), cb(Ns.MENU, "my"))]]
-    await reply(
-        update, context, say("form.submitted" if created else "form.already_submitted", ref=ref), keyboard(rows)
-    )
+    if not created:
+        say = await words(update, context)
+        rows = [[(say("menu.my"), cb(Ns.MENU, "my"))]]
+        await reply(update, context, say("form.already_submitted", ref=ref), keyboard(rows))
+    # Otherwise the service's notice (filing.notify.submitted, …) is the one confirmation: it is
+    # queued with the filing itself, so it is not lost if this reply would have been.
     return END
 
 

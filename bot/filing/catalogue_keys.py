@@ -156,8 +156,15 @@ KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
     # ---- notifications -------------------------------------------------------------------
     "filing.notify.submitted": (
         ("ref",),
-        "✅ 已提交，编号 <b>{ref}</b>。处理进展会在这里通知您，也可发送 /my 查看。",
-        "✅ Submitted as <b>{ref}</b>. You will be told here of every step; see /my at any time.",
+        "✅ 容错申请已提交，编号 <b>{ref}</b>，等待受理。已通知本单位的监督审核人，进展会在这里通知您。",
+        "✅ Tolerance request submitted as <b>{ref}</b>, awaiting acceptance. Your unit's supervisors are told;"
+        " you will hear of every step here.",
+    ),
+    "filing.notify.feedback_submitted": (
+        ("ref",),
+        "✅ 挂职反馈已送达，编号 <b>{ref}</b>。本单位的监督审核人会阅读，有答复或转交会在这里告诉您。",
+        "✅ Secondment feedback delivered as <b>{ref}</b>. Your unit's supervisors will read it; you will hear"
+        " here when it is answered or passed on.",
     ),
     "filing.notify.new_request": (
         ("ref", "name", "unit", "summary"),
