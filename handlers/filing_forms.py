@@ -208,8 +208,7 @@ async def on_text(update: Update, context: Ctx, user: User) -> int:
     if step is None or not forms.takes_text(step):
         await _answer_meanwhile(update, context, user, draft)
         return FILLING
-    limits = context.services.filings.limits
-    value = forms.check_text(step, update.message.text, limits.text_max, limits.short_max)
+    value = context.services.filings.drafts.typed(step, update.message.text)
     return await _advance(update, context, draft.kind, step.name, {**draft.data, step.name: value})
 
 
