@@ -10,6 +10,8 @@ from pathlib import Path
 from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
+from bot.clock import show
+from bot.i18n import Html
 from bot.kb import admin as kb_admin
 from bot.kb import case_drafts
 from bot.kb.admin import KbAdminError, SectionDiff
@@ -19,7 +21,7 @@ from handlers.context import Ctx, chat_of
 from handlers.conversations import conversation, end_others
 from handlers.guards import END, refuse, requires, stale
 from handlers.reply import answer_query, keyboard, reply
-from handlers.texts import t, tell, words
+from handlers.texts import Words, t, tell, words
 from storage.records import Role, User
 
 MAX_PROBLEMS_SHOWN = 15
@@ -100,6 +102,7 @@ async def _show_diff(update: Update, context: Ctx, staged_id: int, changes: list
         await context.services.kb_admin.discard(staged_id)
         await refuse(update, context, "kbadmin.no_changes")
         return
+    say = await words(update, context)
     lines = [await t(update, context, "kbadmin.diff_title", version=context.services.knowledge.current.version)]
     for change in changes:
         lines.append(
@@ -116,7 +119,8 @@ async def _show_diff(update: Update, context: Ctx, staged_id: int, changes: list
         if change.added:
             lines.append(await t(update, context, "kbadmin.diff_added", ids=", ".join(change.added[:30])))
         for entry_id, fields in list(change.changed.items())[:30]:
-            lines.append(await t(update, context, "kbadmin.diff_changed", id=entry_id, fields=", ".join(fields)))
+            named = say.join(_field(say, name) for name in fields)
+            lines.append(await t(update, context, "kbadmin.diff_changed", id=entry_id, fields=named))
         if change.removed:
             lines.append(await t(update, context, "kbadmin.diff_removed", ids=", ".join(change.removed[:30])))
     rows = [
@@ -186,26 +190,38 @@ async def _history(update: Update, context: Ctx) -> None:
     await answer_query(update)
     versions = await context.services.kb_admin.history()
     current = context.services.knowledge.current.version
-    lines = [await t(update, context, "kbadmin.history_title")]
-    system = await t(update, context, "kbadmin.system")
+    say = await words(update, context)
+    tz = context.services.filings.calendar.tz
+    lines = [say("kbadmin.history_title")]
     for v in versions:
-        lines.append(
-            await t(
-                update,
-                context,
-                "kbadmin.history_line",
-                id=v.id,
-                at=v.created_at[:16].replace("T", " "),
-                author=v.author or system,
-                comment=v.comment or "-",
-            )
+        line = say(
+            "kbadmin.history_line",
+            id=v.id,
+            at=show(v.created_at, tz),
+            author=v.author or say("kbadmin.system"),
+            comment=_comment(say, v.comment),
         )
+        lines.append(line)
     rows = [
         [(await t(update, context, "kbadmin.btn_rollback", id=v.id), cb(Ns.KB_ADMIN, KbAdmin.ROLLBACK, v.id))]
         for v in versions[:6]
         if v.id != current
     ]
     await reply(update, context, "\n".join(lines), keyboard(rows))
+
+
+def _comment(say: Words, comment: str | None) -> str:
+    found = kb_admin.comment_key(comment or "")
+    if found is None:
+        return comment or "-"
+    key, values = found
+    if "field" in values:
+        values["field"] = _field(say, values["field"])
+    return say(f"kbadmin.comments.{key}", **values)
+
+
+def _field(say: Words, name: str) -> str:
+    return say(f"kbadmin.fields.{name}") if say.cat.has(f"kbadmin.fields.{name}") else name
 
 
 async def _export(update: Update, context: Ctx, version_id: int | None) -> None:
@@ -230,11 +246,13 @@ async def _edit_start(update: Update, context: Ctx, entry_id: str) -> int:
     section, entry = found
     end_others(context.application, update, NAME)
     context.store["kb_edit"] = {"id": entry_id}
-    preview = "\n".join(f"{name}: {str(getattr(entry, name))[:300]}" for name in kb_admin.EDITABLE_FIELDS[section])
-    rows = [[(name, cb(Ns.KB_EDIT, KbEdit.FIELD, name))] for name in kb_admin.EDITABLE_FIELDS[section]]
-    await reply(
-        update, context, await t(update, context, "kbadmin.edit_choose", id=entry_id, preview=preview), keyboard(rows)
+    say = await words(update, context)
+    fields = kb_admin.EDITABLE_FIELDS[section]
+    preview = Html(
+        "\n".join(say("kbadmin.edit_line", field=_field(say, n), value=str(getattr(entry, n))[:300]) for n in fields)
     )
+    rows = [[(_field(say, name), cb(Ns.KB_EDIT, KbEdit.FIELD, name))] for name in fields]
+    await reply(update, context, say("kbadmin.edit_choose", id=entry_id, preview=preview), keyboard(rows))
     return EDIT_FIELD
 
 
@@ -246,7 +264,7 @@ async def edit_field(update: Update, context: Ctx, admin: User) -> int:
         await stale(update, context)
         return END
     state["field"] = data.arg
-    await tell(update, context, "kbadmin.edit_type", field=data.arg)
+    await tell(update, context, "kbadmin.edit_type", field=_field(await words(update, context), data.arg))
     return EDIT_VALUE
 
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from telegram import Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.filing import forms
@@ -15,6 +15,7 @@ from bot.filing.drafts import submit_key
 from bot.filing.forms import Step
 from bot.filing.service import FilingService
 from bot.users import FILERS
+from handlers import knowledge
 from handlers.callback_data import Callback, Cite, Form, Ns, cb, pattern
 from handlers.context import Ctx, message_of, user_of
 from handlers.conversations import conversation, end_others
@@ -205,12 +206,30 @@ async def on_text(update: Update, context: Ctx, user: User) -> int:
     if draft is None:
         return END
     step = forms.step(draft.kind, draft.step)
-    if step is None or step.kind not in ("long", "short"):
-        await refuse(update, context, "form.use_buttons")
+    if step is None or not forms.takes_text(step):
+        await _answer_meanwhile(update, context, user, draft)
         return FILLING
-    limits = context.services.filings.limits
-    value = forms.check_text(step, message_of(update).text, limits.text_max, limits.short_max)
+    value = context.services.filings.drafts.typed(step, message_of(update).text)
     return await _advance(update, context, draft.kind, step.name, {**draft.data, step.name: value})
+
+
+async def _answer_meanwhile(update: Update, context: Ctx, user: User, draft: Draft) -> None:
+    """A question typed while the draft waits for a button: answered, and the way back shown."""
+    assert update.message is not None and update.message.text is not None
+    answer = await knowledge.advice_reply(update, context, update.message.text, None, user)
+    if answer is None:
+        return
+    text, markup = answer
+    say = await words(update, context)
+    names = [s.name for s in forms.steps(draft.kind)]
+    where = (
+        say("form.at_preview")
+        if draft.step == forms.PREVIEW
+        else say("form.progress", n=names.index(draft.step) + 1, total=len(names))
+    )
+    text += "\n\n" + say("form.parked", form=say(f"filing.kind.{draft.kind}"), where=where)
+    back = InlineKeyboardButton(say("form.back_to_draft"), callback_data=cb(Ns.FORM, Form.GO, CODES[draft.kind]))
+    await reply(update, context, text, InlineKeyboardMarkup([*markup.inline_keyboard, [back]]))
 
 
 @filer
@@ -500,11 +519,12 @@ async def _submit(update: Update, context: Ctx, kind: str) -> int:
     context.store.pop(_ACTIVE, None)
     if kind == "request":
         context.store.pop("last_selfcheck", None)
-    say = await words(update, context)
-    rows = [[(say("menu.my"), cb(Ns.MENU, "my"))]]
-    await reply(
-        update, context, say("form.submitted" if created else "form.already_submitted", ref=ref), keyboard(rows)
-    )
+    if not created:
+        say = await words(update, context)
+        rows = [[(say("menu.my"), cb(Ns.MENU, "my"))]]
+        await reply(update, context, say("form.already_submitted", ref=ref), keyboard(rows))
+    # Otherwise the service's notice (filing.notify.submitted, …) is the one confirmation: it is
+    # queued with the filing itself, so it is not lost if this reply would have been.
     return END
 
 

@@ -95,11 +95,9 @@ async def typed_answer(update: Update, context: Ctx, user: User) -> int:
     pending = context.stored(_PENDING, dict)
     if pending is None or update.message is None:
         return END
-    filing = await context.services.filings.workflow.answer_info(
-        pending["ref"], user.telegram_id, update.message.text or ""
-    )
+    await context.services.filings.workflow.answer_info(pending["ref"], user.telegram_id, update.message.text or "")
     context.store.pop(_PENDING, None)
-    await tell(update, context, "view.answer_sent", ref=filing.ref)
+    # The workflow's notice (filing.notify.info_sent) is the one confirmation.
     return END
 
 

@@ -54,6 +54,15 @@ async def allowed(update: Update, context: Ctx, *roles: Role) -> User | None:
     return None
 
 
+async def reader(update: Update, context: Ctx) -> tuple[bool, User | None]:
+    """Public information is for anyone but a deactivated account: (may read, the user if registered)."""
+    user = await context.services.users.get(update.effective_user.id) if update.effective_user else None
+    if user is not None and not user.active:
+        await refuse(update, context, "common.deactivated")
+        return False, None
+    return True, user
+
+
 def requires(*roles: Role, stay: object = END, retry: object | None = None) -> Callable[[Guarded], Handler]:
     """Run the handler for an active user of ``roles`` (any registered role if none).
 

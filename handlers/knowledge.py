@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
-from bot.kb.advice import MODES, Mode, advise
+from bot.kb.advice import MODES, PUBLIC_KINDS, Mode, advise
 from handlers import knowledge_views as views
 from handlers import menu
 from handlers.callback_data import Callback, Cite, Kb, Ns, cb
 from handlers.context import Ctx
-from handlers.guards import allowed, refuse, requires
+from handlers.guards import allowed, reader, refuse, requires
 from handlers.reply import answer_query, keyboard, reply
 from handlers.texts import Words, tell, words
 from storage.records import User
@@ -37,77 +37,87 @@ async def boundaries(update: Update, context: Ctx) -> None:
     await reply(update, context, say("kb.boundaries"), keyboard(rows))
 
 
-@requires()
-async def ask(update: Update, context: Ctx, user: User) -> None:
-    await _forced(update, context, "ask")
+async def ask(update: Update, context: Ctx) -> None:
+    """Procedural answers are public: anyone registered or not, but a deactivated account, may ask."""
+    await answer_query(update)
+    may, user = await reader(update, context)
+    if may:
+        await _forced(update, context, "ask", user)
 
 
 @requires()
 async def cases(update: Update, context: Ctx, user: User) -> None:
-    await _forced(update, context, "cases")
+    await _forced(update, context, "cases", user)
 
 
-async def _forced(update: Update, context: Ctx, mode: Mode) -> None:
+async def _forced(update: Update, context: Ctx, mode: Mode, user: User | None) -> None:
     text = " ".join(context.args or []).strip()
     if not text:
         context.store[_AWAIT] = mode
         await tell(update, context, f"kb.{mode}_prompt")
         return
-    await _advise(update, context, text, mode)
+    await _advise(update, context, text, mode, user)
 
 
 async def free_text(update: Update, context: Ctx) -> None:
     assert update.message is not None and update.message.text is not None
-    user = await context.services.users.get(update.effective_user.id) if update.effective_user else None
-    if user is None or not user.active:
-        say = await words(update, context)
-        key = "common.deactivated" if user else "common.not_registered"
-        await reply(update, context, say(key), keyboard([[(say("menu.boundaries"), cb(Ns.MENU, "boundaries"))]]))
+    may, user = await reader(update, context)
+    if not may:
         return
     mode = context.store.pop(_AWAIT, None)
-    await _advise(update, context, update.message.text, mode if mode in MODES else None)
+    await _advise(update, context, update.message.text, mode if mode in MODES else None, user)
 
 
-async def _advise(update: Update, context: Ctx, text: str, mode: Mode | None) -> None:
+async def _advise(update: Update, context: Ctx, text: str, mode: Mode | None, user: User | None) -> None:
+    answer = await advice_reply(update, context, text, mode, user)
+    if answer is not None:
+        await reply(update, context, *answer)
+
+
+async def advice_reply(
+    update: Update, context: Ctx, text: str, mode: Mode | None, user: User | None
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """What free text gets (an answer, cases, a fallback), not sent yet; None when refused (too long)."""
     limit = context.services.settings.max_text_chars
     if len(text) > limit:
         await refuse(update, context, "common.too_long", limit=limit)
-        return
+        return None
     say = await words(update, context)
     snapshot = context.services.knowledge.current
     advice = advise(snapshot, text, mode)
+    role = user.role if user else None
+    if role is None and advice.kind not in PUBLIC_KINDS:
+        boundaries = [(say("menu.boundaries"), cb(Ns.MENU, "boundaries"))]
+        return say("common.not_registered"), keyboard([boundaries])
     if advice.kind == "answer":
-        body, markup = views.answer(say.cat, say.loc, snapshot.kb, advice.result)
-    elif advice.kind == "cases":
-        body, markup = views.case_cards(say.cat, say.loc, snapshot.kb, advice.result, extra_rows=_next_steps(say))
-    elif advice.kind == "greeting":
-        user = await context.services.users.get(update.effective_user.id) if update.effective_user else None
-        role = user.role if user and user.active else None
-        body, markup = say("kb.greeting"), keyboard(menu.buttons(role, say))
-    elif advice.kind == "writing":
-        body, markup = say("kb.writing"), keyboard(_writing_steps(say))
-    elif advice.kind == "offtopic":
-        body, markup = say("kb.offtopic"), keyboard(_next_steps(say))
-    else:
-        key = "kb.no_answer" if advice.asked == "ask" else "kb.no_match"
-        body, markup = say(key), keyboard(_next_steps(say))
-    await reply(update, context, body, markup)
+        return views.answer(say.cat, say.loc, snapshot.kb, advice.result)
+    if advice.kind == "cases":
+        return views.case_cards(say.cat, say.loc, snapshot.kb, advice.result, extra_rows=_next_steps(say, role))
+    if advice.kind == "greeting":
+        return say("kb.greeting"), keyboard(menu.buttons(role, say))
+    if advice.kind == "writing":
+        return say("kb.writing"), keyboard(_writing_steps(say, role))
+    if advice.kind == "offtopic":
+        return say("kb.offtopic"), keyboard(_next_steps(say, role))
+    key = "kb.no_answer" if advice.asked == "ask" else "kb.no_match"
+    return say(key), keyboard(_next_steps(say, role))
 
 
-def _apply_button(say: Words) -> list[tuple[str, str]]:
-    return [(say("menu.apply"), cb(Ns.MENU, "apply"))] if "apply" in menu.entries_for("cadre") else []
+def _apply_button(say: Words, role: str | None) -> list[tuple[str, str]]:
+    """Offered to whoever may file; someone not registered is shown the way in instead, not a refusal."""
+    return [(say("menu.apply"), cb(Ns.MENU, "apply"))] if role and "apply" in menu.entries_for(role) else []
 
 
-def _writing_steps(say: Words) -> list[list[tuple[str, str]]]:
-    return [[(say("kb.btn_procedure"), cb(Ns.KB, Kb.ARTICLE, PROCEDURE_ARTICLE)), *_apply_button(say)]]
+def _writing_steps(say: Words, role: str | None) -> list[list[tuple[str, str]]]:
+    return [[(say("kb.btn_procedure"), cb(Ns.KB, Kb.ARTICLE, PROCEDURE_ARTICLE)), *_apply_button(say, role)]]
 
 
-def _next_steps(say: Words) -> list[list[tuple[str, str]]]:
+def _next_steps(say: Words, role: str | None) -> list[list[tuple[str, str]]]:
     row: list[tuple[str, str]] = [
         (say("kb.btn_boundaries"), cb(Ns.MENU, "boundaries")),
         (say("kb.btn_procedure"), cb(Ns.KB, Kb.ARTICLE, PROCEDURE_ARTICLE)),
     ]
-    return [row, _apply_button(say)]
+    return [row, _apply_button(say, role)]
 
 
 async def show(update: Update, context: Ctx) -> None:

@@ -31,6 +31,8 @@ def make_markup(services: Services):
             return keyboard([[(t(loc, "sv.btn.view"), cb(Ns.SUPERVISE, Sv.VIEW, ref))]])
         if purpose == "new_prereg":
             return keyboard([[(t(loc, f"sv.btn.{Sv.ACK}"), cb(Ns.SUPERVISE, Sv.ACK, ref))]])
+        if purpose == "submitted":
+            return keyboard([[(t(loc, "menu.my"), cb(Ns.MENU, "my"))]])
         if purpose == "answer_info":
             return keyboard([[(t(loc, "view.btn_answer"), cb(Ns.MY, My.ANSWER, ref))]])
         if purpose == "lookback":

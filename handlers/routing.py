@@ -99,7 +99,7 @@ MENU = (
     ("invite", ADMINS, None),
     ("users", ADMINS, admin_users.users_command),
     ("boundaries", PUBLIC, knowledge.boundaries),
-    ("ask", REGISTERED, knowledge.ask),
+    ("ask", PUBLIC, knowledge.ask),
     ("cases", REGISTERED, knowledge.cases),
     ("check", REGISTERED, None),
     ("apply", FILERS, None),

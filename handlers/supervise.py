@@ -10,9 +10,11 @@ from telegram import InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
+from bot.clock import day_bounds, show
 from bot.filing import states
 from bot.filing.errors import FilingError
 from bot.filing.references import normalize_ref
+from bot.i18n import LOCALES
 from bot.users import SUPERVISING
 from handlers import filing_views as views
 from handlers import knowledge_views
@@ -160,10 +162,15 @@ async def search(update: Update, context: Ctx, user: User) -> int:
 
 
 async def _criteria(context: Ctx, terms: list[str]) -> dict | None:
-    """Search words → criteria: a reference, a cadre id, a state, a kind, dates, else a unit name."""
+    """Search words → criteria: a reference, a cadre id, a state, a kind, dates, else a unit name.
+
+    A state or a kind is taken as shown in either language ("待受理", "容错申请") or as its code;
+    a date is a day of the deployment's zone (bot.clock.day_bounds), as every time is shown.
+    """
     criteria: dict = {}
-    dates: list[datetime] = []
+    days: list[date] = []
     words_: list[str] = []
+    named_states, named_kinds = _search_names(context)
     for term in terms:
         if normalize_ref(term):
             criteria["ref"] = term
@@ -172,28 +179,48 @@ async def _criteria(context: Ctx, terms: list[str]) -> dict | None:
             if cadre_id is None:
                 return None
             criteria["cadre_id"] = cadre_id
-        elif term in states.REQUEST_STATES or term in states.FEEDBACK_STATES:
-            criteria["state"] = term
-        elif term in ("request", "feedback"):
-            criteria["kind"] = term
+        elif term in named_states:
+            criteria["state"] = named_states[term]
+        elif term in named_kinds:
+            criteria["kind"] = named_kinds[term]
         else:
             try:
-                dates.append(datetime.fromisoformat(term).replace(tzinfo=UTC))
+                days.append(date.fromisoformat(term))
             except ValueError:
                 words_.append(term)
-    if dates:
-        criteria["date_from"] = min(dates)
-        latest = max(dates)
-        # 9999-12-31 + 1 day overflows; the end of time is as far as a search can reach.
-        criteria["date_to"] = (
-            latest + timedelta(days=1) if latest.date() < date.max else latest.replace(hour=23, minute=59, second=59)
-        )
+    if days:
+        tz = context.services.filings.calendar.tz
+        try:
+            criteria["date_from"] = day_bounds(min(days), tz)[0]
+        except OverflowError:  # the first or the last day there is: nothing was filed on it
+            return None
+        try:
+            criteria["date_to"] = day_bounds(max(days), tz)[1]
+        except OverflowError:  # 9999-12-31 has no next day: the end of time is as far as a search reaches
+            criteria["date_to"] = datetime.max.replace(tzinfo=UTC)
     if words_:
         unit = await context.services.storage.units.by_name(" ".join(words_))
         if unit is None:
             return None
         criteria["unit_id"] = unit.id
     return criteria
+
+
+def _search_names(context: Ctx) -> tuple[dict[str, str], dict[str, str]]:
+    """Every name a supervisor may type for a state or a kind: the code, and its labels in each locale."""
+    cat = context.services.catalogue
+    all_states = dict.fromkeys((*states.REQUEST_STATES, *states.FEEDBACK_STATES))
+    named_states: dict[str, str] = {}
+    named_kinds: dict[str, str] = {}
+    for loc in LOCALES:
+        for state in all_states:
+            for key in (f"filing.state.{state}", f"reports.state.{state}"):
+                named_states.setdefault(cat.t(loc, key), state)
+        for kind in ("request", "feedback"):
+            named_kinds.setdefault(cat.t(loc, f"filing.kind.{kind}"), kind)
+    named_states.update({str(state): state for state in all_states})
+    named_kinds.update({"request": "request", "feedback": "feedback"})
+    return named_states, named_kinds
 
 
 # -- buttons on a filing ------------------------------------------------------------------------
@@ -456,18 +483,22 @@ async def lookback(update: Update, context: Ctx, user: User) -> int:
     args = context.args or []
     say = await words(update, context)
     if args[:1] == ["draw"]:
+        calendar = context.services.filings.calendar
         try:
-            start, end = _period(args[1:], context.services.filings.clock.now().date())
+            first, last = _period(args[1:], calendar.local_date(context.services.filings.clock.now()))
+            start, end = day_bounds(first, calendar.tz)[0], day_bounds(last, calendar.tz)[1]
         except (ValueError, OverflowError):  # not a date, or 9999-12-31 (its next day does not exist)
             await reply(update, context, say("sv.lookback_usage"))
             return END
         run, items = await context.services.lookback.draw(user.telegram_id, start, end)
+        # The days as drawn: local days of the deployment's zone, written as bot.clock.show writes them.
+        shown_end = show(end - timedelta(minutes=1), calendar.tz)[:10]
         text = say(
             "sv.lookback_drawn",
             n=len(items),
             population=run.population,
-            start=start.date().isoformat(),
-            end=(end - timedelta(days=1)).date().isoformat(),
+            start=show(start, calendar.tz)[:10],
+            end=shown_end,
         )
         await reply(update, context, text)
         return END
@@ -491,16 +522,13 @@ async def lookback(update: Update, context: Ctx, user: User) -> int:
     return END
 
 
-def _period(args: list[str], today: date) -> tuple[datetime, datetime]:
-    """[from, to] as dates; default: the last 30 days. The end is exclusive, so +1 day."""
+def _period(args: list[str], today: date) -> tuple[date, date]:
+    """The first and last day, both included; default: the last 30 days."""
     start = datetime.fromisoformat(args[0]).date() if args else today - timedelta(days=30)
     end = datetime.fromisoformat(args[1]).date() if len(args) > 1 else today
     if end < start:
         raise ValueError("end before start")
-    return (
-        datetime.combine(start, datetime.min.time(), UTC),
-        datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC),
-    )
+    return start, end
 
 
 @supervisor

@@ -159,7 +159,7 @@ COMMANDS: list[tuple[str, set[str]]] = [
     ("/help", EVERYONE - {"deactivated"}),
     ("/boundaries", EVERYONE),
     ("/lang", EVERYONE),
-    ("/ask 紧急采购没走招标怎么办", REGISTERED),
+    ("/ask 紧急采购没走招标怎么办", REGISTERED | {"unregistered"}),  # procedural answers are public
     ("/cases 紧急采购", REGISTERED),
     ("/check", REGISTERED),
     ("/my", REGISTERED),
@@ -178,7 +178,7 @@ COMMANDS: list[tuple[str, set[str]]] = [
     ("/kb", {"admin"}),
     ("/kb history", {"admin"}),
     ("/draftcase {rc}", {"admin"}),
-    ("封控当晚采购蔬菜包没有招标", REGISTERED),
+    ("封控当晚采购蔬菜包没有招标", REGISTERED | {"unregistered"}),  # answered; cases would not be shown
 ]
 _ZH = Catalogue("zh")
 REFUSAL = {"unregistered": _ZH.t("zh", "common.not_registered"), "deactivated": _ZH.t("zh", "common.deactivated")}

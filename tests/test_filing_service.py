@@ -412,10 +412,10 @@ async def test_feedback_flow(world: World) -> None:
     await world.service.workflow.mark_feedback_read(ref2, SUP_A2)
     assert (await world.service.workflow.forward_feedback(ref2, SUP_A2, "转区民政局")).state == "forwarded"
     assert await world.outbox_keys(CADRE_A) == [
-        "filing.notify.submitted",
+        "filing.notify.feedback_submitted",
         "filing.notify.feedback_read",
         "filing.notify.feedback_answered",
-        "filing.notify.submitted",
+        "filing.notify.feedback_submitted",
         "filing.notify.feedback_read",
         "filing.notify.feedback_forwarded",
     ]

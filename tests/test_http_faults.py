@@ -144,7 +144,7 @@ async def test_duplicated_and_out_of_order_updates_file_once(telegram: FakeTeleg
     telegram.duplicate(submit)
     await telegram.wait_idle(quiet=0.6)
     assert bot.query("SELECT COUNT(*) FROM filings WHERE cadre_id = ?", (CADRE,))[0][0] == 1
-    assert _count(telegram, CADRE, "✅ 已提交，编号", mark) == 1
+    assert _count(telegram, CADRE, "已提交，编号", mark) == 1
     ref = re.search(r"RC-\d{4}-\d{6}", telegram.sent_to(CADRE, mark)[0].plain).group(0)
     # Every supervisor of the unit is told once, however often the update came.
     assert _count(telegram, SUP, ref) == 1 and _count(telegram, SUP2, ref) == 1
@@ -199,7 +199,7 @@ async def test_notification_survives_a_network_outage(telegram: FakeTelegram, bo
     preview = await request_to_preview(telegram, CADRE)
     telegram.drop("sendMessage", times=3, chat_id=SUP)  # three sends to SUP die on the wire
     telegram.fail("sendMessage", 502, times=2, chat_id=SUP)  # then two Bad Gateways
-    done = await press(telegram, CADRE, preview, "确认提交", "✅ 已提交")
+    done = await press(telegram, CADRE, preview, "确认提交", "已提交，编号")
     ref = re.search(r"RC-\d{4}-\d{6}", done.plain).group(0)
     await telegram.wait_for(lambda m: m.chat_id == SUP2 and ref in m.plain)
     await telegram.wait_for(lambda m: m.chat_id == SUP and ref in m.plain, timeout=30)
@@ -230,7 +230,7 @@ async def test_files_over_http_albums_uploads_and_downloads(telegram: FakeTelegr
 
     # A filing with two photos and a PDF: the supervisor's /view re-sends them (an album, a document).
     preview = await request_to_preview(telegram, CADRE, photos=2)
-    done = await press(telegram, CADRE, preview, "确认提交", "✅ 已提交")
+    done = await press(telegram, CADRE, preview, "确认提交", "已提交，编号")
     ref = re.search(r"RC-\d{4}-\d{6}", done.plain).group(0)
     mark = telegram.mark()
     await say(telegram, SUP, f"/view {ref}", "状态")

@@ -33,7 +33,7 @@ async def test_upload_shows_diff_and_applies_only_after_confirmation(chat: Local
         ADMIN, "cases.json", json.dumps(data, ensure_ascii=False).encode(), "application/json"
     )
     out = texts(shown)
-    assert "校验通过" in out and "NEW-1" in out and removed["id"] in out and "lessons" in out
+    assert "校验通过" in out and "NEW-1" in out and removed["id"] in out and "案例启示" in out
     assert chat.services.knowledge.current.version == before  # nothing applied yet
 
     applied = await chat.press_label(ADMIN, shown[-1], "确认应用")
@@ -102,12 +102,12 @@ async def test_edit_history_rollback_and_export_round_trip(chat: LocalChat) -> N
     typed = await chat.press(ADMIN, asked[-1], "kbe:f:answer")
     assert "新内容" in texts(typed)
     preview = await chat.send(ADMIN, "新的答复：先报备，再申请。")
-    assert "answer" in texts(preview)
+    assert "答案" in texts(preview)
     await chat.press_label(ADMIN, preview[-1], "确认应用")
     assert "新的答复" in texts(await chat.send(2, f"/ask {entry.question}"))
 
     history = await chat.send(ADMIN, "/kb history")
-    assert "bundled content" in texts(history)
+    assert "随程序发布的内容" in texts(history)
     confirm = await chat.press(ADMIN, history[-1], f"kbm:rb:{first_version}")
     done = await chat.press_label(ADMIN, confirm[-1], "确定恢复")
     assert "已恢复" in texts(done)

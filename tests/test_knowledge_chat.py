@@ -59,8 +59,9 @@ async def test_boundaries_public_and_articles(chat: LocalChat) -> None:
     assert "法律" in texts(article)
 
 
-async def test_unregistered_free_text_and_case_details_are_refused(chat: LocalChat) -> None:
-    out = await chat.send(77, "没招标就买菜了")
+async def test_unregistered_cases_and_case_details_are_refused(chat: LocalChat) -> None:
+    # A question gets its public answer (tests/chat/test_public_information.py); a situation, no cases.
+    out = await chat.send(77, "封控当晚没走招标，直接找附近超市订了一千份蔬菜包")
     assert "还没有注册" in texts(out)
     case_id = chat.services.knowledge.current.kb.cases[0].id
     refused = await chat.press(77, out[-1], f"kb:case:{case_id}")

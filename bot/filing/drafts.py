@@ -6,8 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from bot.filing import forms, relative_time
 from bot.filing.context import FilingContext
 from bot.filing.errors import FilingError
+from bot.filing.forms import Step
 from bot.filing.notify import FilingNotices
 from storage.records_filings import Attachment, Draft
 from storage.timestamps import stamp
@@ -29,6 +31,17 @@ class DraftService:
         if len(encoded.encode("utf-8")) > self.ctx.limits.max_draft_bytes:
             raise FilingError("filing.error.draft_too_large")
         return await self.ctx.storage.drafts.save(user_id, kind, step, json.loads(encoded), self.ctx.now())
+
+    def typed(self, step: Step, text: str | None) -> str:
+        """One typed answer, cleaned, with relative times ("昨天下午4点") resolved beside the words.
+
+        "Now" is the injected clock and the day is the deployment's (``CADREBOT_TIMEZONE``). If the
+        resolution would not fit the step's limit the words stand alone: they are the answer.
+        """
+        limits = self.ctx.limits
+        value = forms.check_text(step, text, limits.text_max, limits.short_max)
+        resolved = relative_time.annotate(value, self.ctx.now(), self.ctx.calendar.tz)
+        return resolved if len(resolved) <= (limits.text_max if step.kind == "long" else limits.short_max) else value
 
     async def load(self, user_id: int, kind: str) -> Draft | None:
         _check_kind(kind)

@@ -53,6 +53,9 @@ FORMS: dict[str, tuple[Step, ...]] = {
     ),
 }
 PREVIEW = "preview"
+# Steps a typed message answers. At any other step (buttons, files, the preview) typed text is
+# not an answer: it is a question, answered while the draft waits where it is.
+TEXT_STEPS: frozenset[StepKind] = frozenset({"long", "short"})
 
 
 def steps(kind: str) -> tuple[Step, ...]:
@@ -76,6 +79,11 @@ def previous(kind: str, name: str) -> str | None:
         return names[-1]
     index = names.index(name) if name in names else 0
     return names[index - 1] if index > 0 else None
+
+
+def takes_text(current: Step | None) -> bool:
+    """Whether typed text can be this step's answer (``None``: the preview, which takes none)."""
+    return current is not None and current.kind in TEXT_STEPS
 
 
 def check_text(current: Step, text: str | None, text_max: int, short_max: int) -> str:

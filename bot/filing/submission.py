@@ -128,7 +128,9 @@ class SubmissionService:
                     labels=labels,
                     **values,
                 )
-            await self.notices.send(cadre_id, "filing.notify.submitted", f"{ref}:ev{event.id}", subject=filing, ref=ref)
+            # The one confirmation of the submission (the chat adds none): durable, like every notice.
+            key = "filing.notify.submitted" if kind == "request" else "filing.notify.feedback_submitted"
+            await self.notices.send(cadre_id, key, f"{ref}:ev{event.id}", purpose="submitted", subject=filing, ref=ref)
         return SubmitResult(filing, True)
 
     # ---- pre-registration (事前/事中报备) ----------------------------------------------------

@@ -6,6 +6,7 @@ comment; the matcher for it is built off the event loop and swapped in whole.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,25 @@ EDITABLE_FIELDS: dict[Section, tuple[str, ...]] = {
     "faq": ("question", "answer"),
     "cases": ("title", "background", "error_elements", "causes", "handling", "measures", "lessons"),
 }
+
+
+# The history comments the bot writes itself, each shown from the catalogue (kbadmin.comments.*)
+# in the reader's language; a comment an admin typed (cadrebot kb import --comment) is shown as typed.
+_COMMENTS = (
+    ("bundled", re.compile(r"bundled content")),
+    ("edit", re.compile(r"edit (?P<id>\S+)\.(?P<field>\w+)")),
+    ("upload", re.compile(r"upload (?P<file>.+)")),
+    ("case", re.compile(r"case from (?P<ref>\S+)")),
+    ("rollback", re.compile(r"rollback to version (?P<version>\d+)")),
+)
+
+
+def comment_key(comment: str) -> tuple[str, dict[str, str]] | None:
+    """A comment the bot wrote, as (catalogue key under kbadmin.comments, values); None for any other."""
+    for key, pattern in _COMMENTS:
+        if match := pattern.fullmatch(comment):
+            return key, match.groupdict()
+    return None
 
 
 class KbAdminError(Exception):

@@ -36,6 +36,9 @@ TOPIC_CERTAIN = 0.85
 SITUATION_SHARE = 0.3
 
 _NONE = MatchResult(hits=(), confident=False, ambiguous=False)
+# What anyone may be told, registered or not: the policy (FAQ, articles) and the way in. Guiding
+# cases describe real filings, so they are for registered users only.
+PUBLIC_KINDS: frozenset[Kind] = frozenset({"answer", "greeting", "writing", "offtopic", "nothing"})
 
 
 @dataclass(frozen=True)

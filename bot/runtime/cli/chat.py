@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
@@ -22,6 +23,12 @@ def add_parsers(sub: Any) -> None:
     console_parser = sub.add_parser("console", help="chat with the bot in this terminal, offline")
     console_parser.add_argument("--as", dest="as_user", type=int, help="Telegram user id to type as")
     console_parser.add_argument("--demo", action="store_true", help="add demo users: admin 1, supervisor 2, cadre 3")
+    console_parser.add_argument(
+        "--files",
+        metavar="DIR",
+        type=Path,
+        help="where files the bot sends are saved (default: console-files beside the database)",
+    )
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
@@ -40,7 +47,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 async def console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime.console import run_console
 
-    await run_console(settings, args.as_user, demo=args.demo)
+    await run_console(settings, args.as_user, demo=args.demo, files_dir=args.files)
     return 0
 
 
