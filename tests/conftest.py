@@ -10,7 +10,7 @@ import pytest_asyncio
 from bot.config import Settings
 from bot.kb.service import KnowledgeService
 from bot.runtime.local_chat import LocalChat
-from tests.http_api import FakeTelegram
+from tests.support.http_api import FakeTelegram
 
 DATA = Path(__file__).parent / "data"
 ADMIN = 1
