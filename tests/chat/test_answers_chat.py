@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import register, texts
+from tests.support.flows import register, texts
 
 BADGES = ("予以容错", "部分容错", "不予容错")
 

@@ -22,9 +22,9 @@ from bot.filing.workdays import DEFAULT_CALENDAR, ChineseCalendarSource, WorkCal
 from bot.runtime.app import _deadlines
 from bot.runtime.local_chat import LocalChat
 from storage.records_filings import Deadline
-from tests.chat.test_filing_chat import _fill_request
-from tests.conftest import ADMIN, DATA, register, texts
 from tests.support.clock import ManualClock
+from tests.support.flows import ADMIN, fill_request, register, texts
+from tests.support.paths import DATA
 
 CADRE, SUP = 2, 3
 CST = WorkCalendar.from_yaml().tz
@@ -158,7 +158,7 @@ def _calendar_warnings(chat: LocalChat) -> list[str]:
 async def _submit(chat: LocalChat) -> str:
     await register(chat, CADRE, "cadre", "甲社区")
     await register(chat, SUP, "supervisor", "甲社区")
-    preview = await _fill_request(chat)
+    preview = await fill_request(chat)
     sent = await chat.press_label(CADRE, preview[-1], "确认提交")
     return re.search(r"RC-\d{4}-\d{6}", texts(sent, CADRE)).group(0)
 

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.runtime.app import _deadlines, _draft_reminders
 from bot.runtime.local_chat import LocalChat
-from tests.chat.test_filing_chat import _fill_request
-from tests.conftest import ADMIN, register, texts
 from tests.support.clock import ManualClock
+from tests.support.flows import ADMIN, fill_request, register, texts
 
 CADRE, SUP = 2, 3
 # A Monday morning in a week with no public holiday in bot/filing/holidays.yaml.
@@ -29,7 +28,7 @@ async def test_accept_deadline_reminds_then_escalates_to_admins(settings, knowle
     try:
         await register(chat, CADRE, "cadre", "甲社区")
         await register(chat, SUP, "supervisor", "甲社区")
-        preview = await _fill_request(chat)
+        preview = await fill_request(chat)
         sent = await chat.press_label(CADRE, preview[-1], "确认提交")
         ref = re.search(r"RC-\d{4}-\d{6}", texts(sent, CADRE)).group(0)
         view = texts(await chat.send(SUP, f"/view {ref}"), SUP)

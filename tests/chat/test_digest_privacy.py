@@ -11,7 +11,6 @@ Units with fewer decisions than ``CADREBOT_DIGEST_MIN_UNIT_DECISIONS`` are merge
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -20,9 +19,8 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.runtime.local_chat import LocalChat
 from bot.supervision.anonymise import normalise
 from bot.supervision.digest import digest
-from tests.conftest import ADMIN, register, texts
-from tests.service.test_reports import CAL, MARCH, NOW, _build, _run
-from tests.support.world import make_world
+from tests.support.flows import ADMIN, register, texts
+from tests.support.march import CAL, MARCH, NOW, run_command
 
 CADRE, SUP = 2, 3
 
@@ -87,17 +85,8 @@ async def test_filed_decided_published_without_personal_data(chat: LocalChat) ->
     assert _leaks(draft) == [], draft
 
 
-@pytest.fixture
-async def march(tmp_path: Path):
-    world = await make_world(tmp_path)
-    try:
-        yield await _build(world)  # 东区 4 decisions, 西区 1 (corrected, with a clearing note)
-    finally:
-        await world.storage.close()
-
-
-async def test_small_units_are_merged_into_other_units(march) -> None:
-    storage = march.world.storage
+async def test_small_units_are_merged_into_other_units(scenario) -> None:
+    storage = scenario.world.storage
     text = await digest(storage, calendar=CAL, now=NOW, **MARCH)
     assert "| 东区 | 2 | 1 | 1 | 4 |" in text and "| 其他单位 | 1 | 0 | 0 | 1 |" in text
     assert "西区" not in text  # neither in the table nor in the look-back correction line
@@ -110,12 +99,12 @@ async def test_small_units_are_merged_into_other_units(march) -> None:
     assert "| 其他单位 | 3 | 1 | 1 | 5 |" in none and "东区" not in none and "西区" not in none
 
 
-async def test_cli_digest_uses_the_setting(march, capsys) -> None:
-    settings = SimpleNamespace(db_path=march.world.path, locale="zh", digest_min_unit_decisions=1)
-    assert await _run(settings, "digest", "--from", "2026-03-01", "--to", "2026-03-31") == 0
+async def test_cli_digest_uses_the_setting(scenario, capsys) -> None:
+    settings = SimpleNamespace(db_path=scenario.world.path, locale="zh", digest_min_unit_decisions=1)
+    assert await run_command(settings, "digest", "--from", "2026-03-01", "--to", "2026-03-31") == 0
     assert "| 西区 | 1 | 0 | 0 | 1 |" in capsys.readouterr().out
-    settings = SimpleNamespace(db_path=march.world.path, locale="zh")  # the default: 3
-    assert await _run(settings, "digest", "--from", "2026-03-01", "--to", "2026-03-31") == 0
+    settings = SimpleNamespace(db_path=scenario.world.path, locale="zh")  # the default: 3
+    assert await run_command(settings, "digest", "--from", "2026-03-01", "--to", "2026-03-31") == 0
     out = capsys.readouterr().out
     assert "| 其他单位 | 1 | 0 | 0 | 1 |" in out and "西区" not in out
 

@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.kb.service import KnowledgeService
 from bot.runtime import eval_answers as ea
 from bot.runtime.cli import main
-from tests.conftest import DATA
+from tests.support.paths import DATA
 
 
 def test_scoring_rules() -> None:

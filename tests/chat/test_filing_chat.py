@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import register, texts
+from tests.support.flows import ANSWERS, fill_request, register, texts
 
 CADRE, SUPERVISOR, OTHER_SUPERVISOR = 2, 3, 4
 
@@ -16,36 +16,9 @@ async def _setup(chat: LocalChat) -> None:
     await register(chat, OTHER_SUPERVISOR, "supervisor", "乙社区")
 
 
-ANSWERS = [
-    "封控当晚没走招标，直接找附近超市订了一千份蔬菜包",
-    "3月5日晚，某小区",
-    "单价比平时高一点，多花了约两千元",
-    "居民第二天就要断菜，区里保供渠道还没启动",
-    "已补签合同并验收入账",
-]
-
-
-async def _fill_request(chat: LocalChat, user: int = CADRE) -> list:
-    replies = await chat.send(user, "/apply")
-    for answer in ANSWERS:
-        replies = await chat.send(user, answer)
-    # evidence step: one photo, one PDF, then done
-    await chat.send_photo(user, b"\xff\xd8jpeg")
-    added = await chat.send_document(user, "收据.pdf", b"%PDF-1.4", "application/pdf")
-    replies = await chat.press_label(user, added[-1], "完成")
-    assert "指导性案例" in texts(replies)
-    # tick the first suggested case, then done
-    tick = next((d for _, d in replies[-1].buttons if d.startswith("fm:tk:")), None)
-    if tick:
-        replies = await chat.press(user, replies[-1], tick)
-    replies = await chat.press_label(user, replies[-1], "完成")
-    assert "匿名" in texts(replies)
-    return await chat.press_label(user, replies[-1], "不同意")
-
-
 async def test_request_from_first_step_to_decision_notifications(chat: LocalChat) -> None:
     await _setup(chat)
-    preview = await _fill_request(chat)
+    preview = await fill_request(chat)
     out = texts(preview)
     for answer in ANSWERS:
         assert answer[:10] in out

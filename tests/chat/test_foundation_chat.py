@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import ADMIN, register, texts
+from tests.support.flows import ADMIN, register, texts
 
 
 async def test_unregistered_user_gets_explanation_and_public_menu(chat: LocalChat) -> None:

@@ -21,7 +21,7 @@ from bot.filing import forms, states
 from bot.filing.errors import FilingError
 from bot.filing.models import clean_text
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import ADMIN, register, texts
+from tests.support.flows import ADMIN, register, texts
 
 CADRE, SUP, OTHER_SUP, STRANGER = 2, 3, 4, 99
 FUZZ = hsettings(

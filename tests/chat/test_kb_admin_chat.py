@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import ADMIN, register, texts
+from tests.support.flows import ADMIN, register, texts
 
 
 def _cases_file(chat: LocalChat) -> dict:

@@ -7,22 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.ops.audit import verify_chain
 from bot.runtime.local_chat import LocalChat
-from tests.chat.test_filing_chat import _fill_request
-from tests.conftest import ADMIN, register, texts
-
-CADRE, SUP, SUP2, FOREIGN = 2, 3, 5, 4
-
-
-async def _filed(chat: LocalChat) -> tuple[str, list]:
-    await register(chat, CADRE, "cadre", "甲社区")
-    await register(chat, SUP, "supervisor", "甲社区")
-    await register(chat, SUP2, "supervisor", "甲社区")
-    await register(chat, FOREIGN, "supervisor", "乙社区")
-    preview = await _fill_request(chat)
-    sent = await chat.press_label(CADRE, preview[-1], "确认提交")
-    ref = re.search(r"RC-\d{4}-\d{6}", texts(sent, CADRE)).group(0)
-    notice = next(m for m in sent if m.chat_id == SUP and ref in m.plain)
-    return ref, [notice]
+from tests.support.flows import ADMIN, CADRE, FOREIGN, SUP, SUP2, filed, register, texts
 
 
 def _button(message, prefix: str) -> str:
@@ -30,7 +15,7 @@ def _button(message, prefix: str) -> str:
 
 
 async def test_accept_info_roundtrip_decide_and_history(chat: LocalChat) -> None:
-    ref, (notice,) = await _filed(chat)
+    ref, (notice,) = await filed(chat)
     accepted = await chat.press(SUP, notice, f"sv:acc:{ref}")
     assert "已受理" in texts(accepted, SUP) and "认定期限" in texts(accepted, CADRE)
 
@@ -71,7 +56,7 @@ async def test_accept_info_roundtrip_decide_and_history(chat: LocalChat) -> None
 
 
 async def test_other_units_and_forged_buttons_see_nothing(chat: LocalChat) -> None:
-    ref, (notice,) = await _filed(chat)
+    ref, (notice,) = await filed(chat)
     for attempt in (f"/view {ref}", "/view RC-2026-999999"):
         out = texts(await chat.send(FOREIGN, attempt))
         assert "没有找到" in out and "封控" not in out
@@ -87,7 +72,7 @@ async def test_other_units_and_forged_buttons_see_nothing(chat: LocalChat) -> No
 
 
 async def test_queue_search_and_withdraw(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     queue = await chat.send(SUP, "/queue")
     assert ref in texts(queue)
     assert ref in texts(await chat.send(SUP, "/search 甲社区"))
@@ -105,7 +90,7 @@ async def test_queue_search_and_withdraw(chat: LocalChat) -> None:
 
 
 async def test_lookback_correction_with_clearing_note(chat: LocalChat) -> None:
-    ref, (notice,) = await _filed(chat)
+    ref, (notice,) = await filed(chat)
     await chat.press(SUP, notice, f"sv:acc:{ref}")
     view = await chat.send(SUP, f"/view {ref}")
     start = await chat.press(SUP, view[0], f"sv:dec:{ref}")
@@ -138,7 +123,7 @@ async def test_lookback_correction_with_clearing_note(chat: LocalChat) -> None:
 
 
 async def test_decided_request_becomes_a_reviewed_draft_case(chat: LocalChat) -> None:
-    ref, (notice,) = await _filed(chat)
+    ref, (notice,) = await filed(chat)
     await chat.services.users.add(CADRE, "cadre", "甲社区", display_name="王小明")
     await chat.press(SUP, notice, f"sv:acc:{ref}")
     assert "还没有认定" in texts(await chat.send(ADMIN, f"/draftcase {ref}"))
@@ -161,7 +146,7 @@ async def test_decided_request_becomes_a_reviewed_draft_case(chat: LocalChat) ->
 
 
 async def test_clearing_note_for_an_untrue_report(chat: LocalChat) -> None:
-    await _filed(chat)
+    await filed(chat)
     assert "用法" in texts(await chat.send(SUP, "/clear abc"))
     asked = await chat.send(SUP, f"/clear {CADRE}")
     assert "澄清说明" in texts(asked)
@@ -204,7 +189,7 @@ async def test_stats_export_and_chart_for_own_units_only(chat: LocalChat) -> Non
 
     from openpyxl import load_workbook
 
-    ref, (notice,) = await _filed(chat)
+    ref, (notice,) = await filed(chat)
     await chat.press(SUP, notice, f"sv:acc:{ref}")
     summary = await chat.send(SUP, "/stats")
     assert "甲社区" in texts(summary) or "1" in texts(summary)
@@ -225,7 +210,7 @@ async def test_stats_export_and_chart_for_own_units_only(chat: LocalChat) -> Non
 
 
 async def test_clear_does_not_tell_which_ids_are_registered(chat: LocalChat) -> None:
-    await _filed(chat)
+    await filed(chat)
     unknown = 987654321
     registered_here = texts(await chat.send(FOREIGN, f"/clear {CADRE}")).replace(str(CADRE), "ID")
     await chat.send(FOREIGN, "/cancel")

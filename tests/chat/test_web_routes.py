@@ -7,13 +7,12 @@ import re
 
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import start_web
-from tests.chat.test_supervise_chat import CADRE, FOREIGN, SUP, _filed
-from tests.chat.test_web_signin import client, csrf_of, link, sign_in
-from tests.conftest import texts
+from tests.support.flows import CADRE, FOREIGN, SUP, filed, texts
+from tests.support.webdesk import client, csrf_of, link, sign_in
 
 
 async def test_supervisor_decides_on_the_web_and_the_cadre_hears_in_the_chat(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     server = await start_web(chat.application, chat.services, "127.0.0.1:0")
     try:
         async with client() as http:
@@ -54,7 +53,7 @@ async def test_supervisor_decides_on_the_web_and_the_cadre_hears_in_the_chat(cha
 
 
 async def test_another_units_supervisor_sees_nothing(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     server = await start_web(chat.application, chat.services, "127.0.0.1:0")
     try:
         async with client() as http:

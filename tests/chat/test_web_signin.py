@@ -4,17 +4,16 @@ missing CSRF tokens and deactivated users get nothing; sign-in is rate limited."
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 import pytest
 
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import WebDeskServer, start_web
-from tests.conftest import ADMIN, register, texts
 from tests.support.clock import ManualClock
+from tests.support.flows import ADMIN, register, texts
+from tests.support.webdesk import client, csrf_of, link, sign_in
 
 SUP, CADRE = 3, 2
 
@@ -28,34 +27,6 @@ async def desk(chat: LocalChat) -> AsyncIterator[WebDeskServer]:
         yield server
     finally:
         await server.stop()
-
-
-def client(**kwargs: object) -> aiohttp.ClientSession:
-    # The desk listens on 127.0.0.1; aiohttp's jar keeps cookies of an IP address only when unsafe.
-    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), **kwargs)  # type: ignore[arg-type]
-
-
-async def link(chat: LocalChat, user_id: int) -> str:
-    sent = texts(await chat.send(user_id, "/web"))
-    found = re.search(r"http://\S+/signin/\S+", sent)
-    assert found, sent
-    return found.group(0)
-
-
-async def sign_in(http: aiohttp.ClientSession, url: str) -> aiohttp.ClientResponse:
-    async with http.get(url) as page:
-        assert page.status == 200
-        html = await page.text()
-    token = re.search(r'name="token" value="([^"]+)"', html)
-    assert token
-    base = url.split("/signin/")[0]
-    return await http.post(f"{base}/signin", data={"token": token.group(1)}, allow_redirects=False)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
 
 
 async def test_supervisor_signs_in_by_link_and_out_again(chat: LocalChat, desk: WebDeskServer) -> None:

@@ -8,9 +8,8 @@ from pathlib import Path
 from bot.kb.admin import KbAdmin, KbAdminError
 from bot.kb.service import KnowledgeService
 from storage.sqlite.storage import SqliteStorage
-from tests.e2e.test_cli_console import cadrebot
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from tests.support.cli import cadrebot
+from tests.support.paths import DATA
 
 
 def test_validate_reports_file_id_field_problem(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from bot.ops.backup import BackupError, backup, restore
 from storage.process_lock import DatabaseInUse, ServingLock, holder, lock_file
 from storage.sqlite.storage import SqliteStorage
+from tests.support.paths import ROOT
 
 _SERVER = """
 import sys
@@ -30,7 +31,7 @@ def _serve(db_path: Path) -> subprocess.Popen[str]:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=ROOT,
     )
 
 

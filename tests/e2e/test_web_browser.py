@@ -12,10 +12,9 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import start_web
-from tests.chat.test_supervise_chat import CADRE, SUP, _filed
-from tests.chat.test_web_signin import link
-from tests.conftest import texts
 from tests.support.browser import chromium
+from tests.support.flows import CADRE, SUP, filed, texts
+from tests.support.webdesk import link
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 LEAD_SCREENS = Path("/work/notes/screens")
@@ -30,7 +29,7 @@ def _shoot(driver, out: Path, name: str) -> None:  # type: ignore[no-untyped-def
 
 
 async def test_browser_signs_in_decides_and_the_cadre_is_told(chat: LocalChat, tmp_path: Path) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     await chat.services.filings.workflow.accept(ref, SUP)
     server = await start_web(chat.application, chat.services, "127.0.0.1:0")
     try:

@@ -10,7 +10,7 @@ import pytest
 from bot.config import Settings
 from bot.runtime import runner as telegram_runner
 from bot.runtime.cli import chat, parser
-from tests.conftest import ADMIN
+from tests.support.flows import ADMIN
 
 TOKEN = "123456:TEST-webhook-default-token"
 

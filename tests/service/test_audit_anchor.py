@@ -16,6 +16,7 @@ from bot.ops.audit import verify_storage
 from storage.audit_seal import AuditKeyError, AuditSeal, default_anchor_file, default_key_file
 from storage.sqlite.audit import GENESIS, entry_hash
 from storage.sqlite.storage import SqliteStorage
+from tests.support.paths import ROOT
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def _cadrebot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env=env,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=ROOT,
         timeout=60,
     )
 

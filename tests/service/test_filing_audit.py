@@ -7,16 +7,14 @@ import sqlite3
 import pytest
 
 from bot.ops.audit import verify_chain, verify_storage
-from tests.support.world import CADRE_A, REQUEST, SUP_A1, World, make_world
+from tests.support.world import CADRE_A, REQUEST, SUP_A1, World
 
 
-@pytest.fixture
-async def world(tmp_path) -> World:
-    w = await make_world(tmp_path)
-    ref = (await w.service.submission.request(CADRE_A, REQUEST, "k")).filing.ref
-    await w.service.workflow.accept(ref, SUP_A1)
-    yield w
-    await w.storage.close()
+@pytest.fixture(autouse=True)
+async def _one_accepted_request(world: World) -> None:
+    # An audit trail to tamper with: the request's submission and its acceptance.
+    ref = (await world.service.submission.request(CADRE_A, REQUEST, "k")).filing.ref
+    await world.service.workflow.accept(ref, SUP_A1)
 
 
 async def test_intact_chain_verifies(world: World) -> None:

@@ -21,15 +21,7 @@ from tests.support.world import (
     SUP_A2,
     SUP_B,
     World,
-    make_world,
 )
-
-
-@pytest.fixture
-async def world(tmp_path) -> World:
-    w = await make_world(tmp_path)
-    yield w
-    await w.storage.close()
 
 
 async def _decided(world: World, cadre: int, decider: int, key: str, outcome: str = "not_tolerated") -> str:

@@ -30,13 +30,6 @@ from tests.support.world import (
 )
 
 
-@pytest.fixture
-async def world(tmp_path) -> World:
-    w = await make_world(tmp_path)
-    yield w
-    await w.storage.close()
-
-
 async def _count(world: World, table: str) -> int:
     row = await world.storage.db.fetchone(f"SELECT COUNT(*) FROM {table}")
     return int(row[0])

@@ -12,7 +12,6 @@ import asyncio
 import csv
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,8 +22,6 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from bot.filing.lookback import LookbackPolicy, LookbackService
-from bot.filing.workdays import WorkCalendar
 from bot.i18n import Catalogue
 from bot.runtime.cli import COMMANDS, run_for_tests
 from bot.runtime.cli import parser as build_parser
@@ -34,134 +31,20 @@ from bot.supervision.exports import COLUMNS, export_rows, write_csv, write_xlsx
 from bot.supervision.stats import compute_stats, stats_text
 from bot.transport.telegram_rules import parse_html
 from storage.sqlite.storage import SqliteStorage
+from tests.support.march import CAL, ID_NUMBER, MARCH, NOW, PHONE, SECRET_TEXT, Scenario, run_command
 from tests.support.world import (
     ADMIN,
-    BOUNDS_OK,
     CADRE_A,
     CADRE_A2,
     CADRE_B,
-    REASON,
-    REQUEST,
     SUP_A1,
     SUP_A2,
     SUP_B,
-    World,
-    make_world,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n"
-CAL = WorkCalendar.from_yaml()
-MARCH = {"start": date(2026, 3, 1), "end": date(2026, 3, 31)}
-NOW = datetime(2026, 4, 1, 1, 0, tzinfo=UTC)  # Wednesday 1 April, 09:00 in China
-PHONE, ID_NUMBER = "13812345678", "110101199003071234"
-PUBLIC_TEXT = f"张三在暴雨夜紧急采购抽水泵，联系电话{PHONE}，身份证{ID_NUMBER}。"
-SECRET_TEXT = "李四私下说明的家庭困难细节，不得公开。"
-CLEARING = "经回头看复查，王五同志系为群众利益紧急处置，原认定有误，予以澄清正名。"
 NAMES = ("张三", "李四", "王五", "赵主任", "钱书记", "孙主任", "管理员")
 IDS = (CADRE_A, CADRE_A2, CADRE_B, SUP_A1, SUP_A2, SUP_B, ADMIN)
-
-
-def china(day: int, hour: int, month: int = 3) -> datetime:
-    """A moment of March 2026 given in China time."""
-    return datetime(2026, month, day, tzinfo=UTC) + timedelta(hours=hour - 8)
-
-
-@dataclass
-class Scenario:
-    world: World
-    refs: dict[str, str]
-    east: int
-    west: int
-
-
-async def _build(world: World) -> Scenario:
-    s, clock = world.service, world.clock
-    refs: dict[str, str] = {}
-
-    async def submit(name: str, cadre: int, at: datetime, **extra) -> str:
-        clock.set(at)
-        refs[name] = (await s.submission.request(cadre, {**REQUEST, **extra}, f"key-{name}")).filing.ref
-        return refs[name]
-
-    async def decide(name: str, who: int, outcome: str, at: datetime) -> None:
-        clock.set(at)
-        await s.workflow.decide(refs[name], who, outcome, REASON, BOUNDS_OK)
-
-    clock.set(china(2, 8))
-    evidence = await s.drafts.add_attachment(CADRE_A, "request", file_id="f1", name="a.jpg", mime="image/jpeg", size=10)
-    r1 = await submit(
-        "r1",
-        CADRE_A,
-        china(2, 9),
-        what_happened=PUBLIC_TEXT,
-        consent_public=True,
-        cited_cases=["C001", "C002"],
-        evidence=[evidence.id],
-    )
-    await s.workflow.accept(r1, SUP_A1)
-    r2 = await submit("r2", CADRE_A2, china(2, 10), what_happened=SECRET_TEXT)
-    await s.workflow.accept(r2, SUP_A1)
-    clock.set(china(2, 11))
-    refs["fb1"] = (await s.submission.feedback(CADRE_A, {"category": "problems", "text": "反馈内容"}, "fb1")).filing.ref
-    clock.set(china(3, 11))
-    await s.workflow.answer_feedback(refs["fb1"], SUP_A1, "已收到，正在研究。")
-    await decide("r1", SUP_A1, "tolerated", china(4, 9))  # 2 working days
-    r3 = await submit("r3", CADRE_B, china(6, 9))
-    await s.workflow.accept(r3, SUP_B)
-    await decide("r2", SUP_A2, "partially_tolerated", china(6, 10))  # 4 working days
-    await decide("r3", SUP_B, "not_tolerated", china(9, 9))  # Fri 09:00 → Mon 09:00: 1 working day, 3 days
-    r4 = await submit("r4", CADRE_A, china(9, 9))
-    r5 = await submit("r5", CADRE_A2, china(9, 9))
-    clock.set(china(9, 10))
-    await s.workflow.accept(r4, SUP_A1)
-    await s.workflow.accept(r5, SUP_A1)
-    clock.set(china(9, 11))
-    await s.workflow.request_info(r4, SUP_A1, "请补充采购凭证。")
-    clock.set(china(10, 11))
-    await s.workflow.answer_info(r4, CADRE_A, "凭证已补充，见附件说明。")
-    await decide("r4", SUP_A2, "tolerated", china(12, 9))  # 3 working days, the info round-trip included
-    r7 = await submit("r7", CADRE_A, china(13, 9))
-    clock.set(china(13, 10))
-    await s.workflow.withdraw(r7, CADRE_A)
-
-    clock.set(china(16, 9))
-    lookback = LookbackService(s, LookbackPolicy(share=1))
-    _, items = await lookback.draw(ADMIN, china(2, 0), china(14, 0), seed=5)
-    item = {i.filing_ref: i for i in items}
-    assert item[r1].reviewer_id == SUP_A2 and item[r3].reviewer_id == ADMIN
-    await lookback.confirm(item[r1].id, SUP_A2, "认定准确。")
-    clock.set(china(17, 9))
-    await lookback.correct(
-        item[r3].id, ADMIN, outcome="tolerated", reason=REASON, boundaries=BOUNDS_OK, clearing_note=CLEARING
-    )
-    await world.storage.db.execute(
-        "INSERT INTO clearing_notes (cadre_id, unit_id, note, issued_by, issued_at) VALUES (?, ?, ?, ?, ?)",
-        (
-            CADRE_A2,
-            (await world.storage.units.by_name("东区")).id,
-            "经查，对李四（电话 139 1234 5678）的举报不实，特此澄清。",
-            SUP_A1,
-            "2026-03-20T02:00:00.000Z",
-        ),
-    )
-    await submit("r6", CADRE_B, china(30, 9))  # nobody accepts: overdue from Tue 31 March 09:00
-    clock.set(china(30, 10))
-    refs["fb2"] = (
-        await s.submission.feedback(CADRE_B, {"category": "situation", "text": "情况说明"}, "fb2")
-    ).filing.ref
-    await decide("r5", SUP_A1, "not_tolerated", china(31, 10))  # due 30 March 10:00: late
-    east = (await world.storage.units.by_name("东区")).id
-    west = (await world.storage.units.by_name("西区")).id
-    return Scenario(world, refs, east, west)
-
-
-@pytest.fixture
-async def scenario(tmp_path) -> Scenario:
-    world = await make_world(tmp_path)
-    try:
-        yield await _build(world)
-    finally:
-        await world.storage.close()
 
 
 async def _stats(sc: Scenario, **kwargs):
@@ -386,15 +269,10 @@ def _settings(path: Path, locale: str = "en") -> SimpleNamespace:
     return SimpleNamespace(db_path=path, locale=locale)
 
 
-async def _run(settings, *argv: str) -> int:
-    args = build_parser().parse_args(list(argv))
-    return await COMMANDS[args.command](settings, args)
-
-
 async def test_cli_report_writes_files(scenario: Scenario, tmp_path: Path, capsys) -> None:
     settings = _settings(scenario.world.path)
     out = tmp_path / "exports"
-    code = await _run(
+    code = await run_command(
         settings,
         "report",
         "--from",
@@ -437,20 +315,20 @@ async def test_cli_report_writes_files(scenario: Scenario, tmp_path: Path, capsy
 )
 async def test_cli_bad_arguments(tmp_path: Path, capsys, argv, message) -> None:
     await (await SqliteStorage.open(tmp_path / "db.sqlite3")).close()
-    code = await _run(_settings(tmp_path / "db.sqlite3"), *argv)
+    code = await run_command(_settings(tmp_path / "db.sqlite3"), *argv)
     err = capsys.readouterr().err
     assert code == 1 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 async def test_cli_digest(scenario: Scenario, tmp_path: Path, capsys) -> None:
     out = tmp_path / "digest.md"
-    code = await _run(
+    code = await run_command(
         _settings(scenario.world.path), "digest", "--from", "2026-03-01", "--to", "2026-03-31", "--out", str(out)
     )
     assert code == 0 and "public digest written" in capsys.readouterr().out
     text = out.read_text(encoding="utf-8")
     assert "共作出容错认定 5 件" in text and "张三" not in text
-    assert await _run(_settings(scenario.world.path), "digest") == 0
+    assert await run_command(_settings(scenario.world.path), "digest") == 0
     assert capsys.readouterr().out.startswith("# 容错纠错工作公开通报（全部时间）")
 
 
@@ -459,12 +337,12 @@ async def test_cli_audit_verify(scenario: Scenario, capsys) -> None:
     db = scenario.world.storage.db
     count = len(await scenario.world.storage.audit.all())
     assert count > 20
-    assert await _run(settings, "audit", "verify") == 0
+    assert await run_command(settings, "audit", "verify") == 0
     assert capsys.readouterr().out.strip() == f"audit chain OK: {count} entries, signatures and anchor verified"
 
     await db.execute("DROP TRIGGER audit_no_update")
     await db.execute('UPDATE audit_log SET payload = \'{"outcome": "tolerated"}\' WHERE id = 7')
-    assert await _run(settings, "audit", "verify") == 1
+    assert await run_command(settings, "audit", "verify") == 1
     out = capsys.readouterr().out
     assert "entry 7: edited" in out and "entry 8" not in out
 
@@ -473,7 +351,7 @@ async def test_cli_audit_verify_detects_a_deleted_entry(scenario: Scenario, caps
     db = scenario.world.storage.db
     await db.execute("DROP TRIGGER audit_no_delete")
     await db.execute("DELETE FROM audit_log WHERE id = 5")
-    assert await _run(_settings(scenario.world.path), "audit", "verify") == 1
+    assert await run_command(_settings(scenario.world.path), "audit", "verify") == 1
     out = capsys.readouterr().out
     assert "entry 6: id_gap" in out and "entry 6: broken_link" in out
 
@@ -497,7 +375,7 @@ def test_cli_parsers_plug_into_a_parent_parser() -> None:
 @pytest.mark.parametrize("argv", [("report",), ("digest",), ("audit", "verify")])
 async def test_cli_refuses_a_missing_database(tmp_path: Path, capsys, argv) -> None:
     missing = tmp_path / "nowhere" / "db.sqlite3"
-    assert await _run(_settings(missing), *argv) == 1
+    assert await run_command(_settings(missing), *argv) == 1
     assert f"no database at {missing}" in capsys.readouterr().err
     assert not missing.exists()  # reading never creates an empty database
 

@@ -53,7 +53,6 @@ _JSON_FIELDS = {
 }
 
 TOKEN = "123456:TEST-token-never-logged"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass

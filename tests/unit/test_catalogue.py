@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from bot.i18n import LOCALES, Catalogue
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 cat = Catalogue()
 
 

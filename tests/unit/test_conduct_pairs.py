@@ -5,8 +5,6 @@ evaluation set."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.i18n import LOCALES, Catalogue
@@ -15,8 +13,7 @@ from knowledge.evaluation import load_cases
 from knowledge.loader import load_bundled
 from knowledge.matching import Matcher
 from knowledge.models import GuidingCase
-
-DATA = Path(__file__).resolve().parents[1] / "data"
+from tests.support.paths import DATA
 
 # --------------------------------------------------------------------------- reading
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.filing.references import MAX_NUMBER, Reference, allocate, format_ref, is_canonical, normalize_ref, parse_ref
-from storage.sqlite.storage import SqliteStorage
+from bot.filing.references import MAX_NUMBER, Reference, format_ref, is_canonical, normalize_ref, parse_ref
 
 prefixes = st.sampled_from(["RC", "FB", "PR"])
 years = st.integers(min_value=1000, max_value=9999)
@@ -69,12 +66,3 @@ def test_lenient_spellings() -> None:
 def test_format_refuses_out_of_range(prefix: str, year: int, number: int) -> None:
     with pytest.raises(ValueError):
         format_ref(prefix, year, number)
-
-
-async def test_allocation_is_atomic_per_prefix_and_year(tmp_path) -> None:
-    storage = await SqliteStorage.open(tmp_path / "t.sqlite3")
-    refs = await asyncio.gather(*(allocate(storage.counters, "RC", 2026) for _ in range(20)))
-    assert sorted(refs) == [format_ref("RC", 2026, n) for n in range(1, 21)]
-    assert await allocate(storage.counters, "FB", 2026) == "FB-2026-000001"
-    assert await allocate(storage.counters, "RC", 2027) == "RC-2027-000001"
-    await storage.close()

@@ -13,8 +13,8 @@ from knowledge import normalize as nz
 from knowledge.intent import INTENTS, IntentModel, model_for, prepare, train_examples
 from knowledge.intent.evaluation import confusion, format_matrix, load_phrasings
 from knowledge.loader import load_bundled
+from tests.support.paths import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 EVAL_FILES = [
     DATA / "qa_dev.jsonl",
     *sorted(DATA.glob("*queries.jsonl")),

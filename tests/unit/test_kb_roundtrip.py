@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.kb import admin as kb_admin
 from knowledge.loader import load_bundled
-from tests.unit.test_knowledge_loader import guiding_cases
+from tests.support.strategies import guiding_cases
 
 BASE = load_bundled()
 

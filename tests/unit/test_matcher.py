@@ -15,8 +15,8 @@ from knowledge import normalize as nz
 from knowledge.evaluation import evaluate, load_cases, load_queries, run_eval
 from knowledge.matching import Hit, Matcher, MatchResult
 from knowledge.models import FaqEntry, PolicyArticle
+from tests.support.paths import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 DEV_CASES = DATA / "dev_cases.json"
 DEV_QUERIES = DATA / "dev_queries.jsonl"
 FLOOD_CASES = DATA / "dev_flood_cases.json"  # formerly heldout/flood: tuned on, so a dev set
