@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import cadrebot
+from tests.support.cli import cadrebot, cadrebot_here
 
 
 @pytest.mark.parametrize("command", [["console"], ["run"]])
@@ -22,7 +22,7 @@ def test_console_buttons_users_and_roles(tmp_path: Path) -> None:
     added = cadrebot(tmp_path, "users", "add", "--telegram-id", "7", "--role", "admin")
     assert added.returncode == 0, added.stderr
     script = "/as 7\n/invite\n1\n示例社区\n/as 8\n/help\n"
-    result = cadrebot(tmp_path, "console", stdin=script)
+    result = cadrebot_here(tmp_path, "console", stdin=script)
     assert result.returncode == 0, result.stderr
     assert "邀请码已生成" in result.stdout
     code = next(
@@ -30,7 +30,7 @@ def test_console_buttons_users_and_roles(tmp_path: Path) -> None:
         for line in result.stdout.splitlines()
         if line.startswith("  ") and line.strip().isascii() and len(line.strip()) == 12
     )
-    result = cadrebot(tmp_path, "console", "--as", "8", stdin=f"/start {code}\n")
+    result = cadrebot_here(tmp_path, "console", "--as", "8", stdin=f"/start {code}\n")
     assert "注册成功" in result.stdout
     listing = cadrebot(tmp_path, "users", "list")
     assert "8\tcadre\t示例社区\tactive" in listing.stdout
@@ -70,7 +70,7 @@ def test_wrong_setting_stops_with_one_line_naming_it(tmp_path: Path, name: str, 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("CADREBOT_LOCALE=en\n", encoding="utf-8")
-    result = cadrebot(tmp_path, "console", stdin="/start\n")
+    result = cadrebot_here(tmp_path, "console", stdin="/start\n")
     assert "fault-tolerance assistant" in result.stdout
 
 
