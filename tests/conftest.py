@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
 from bot.kb.service import KnowledgeService
@@ -14,6 +15,12 @@ from tests.support.flows import ADMIN
 from tests.support.http_api import FakeTelegram
 from tests.support.march import Scenario, build_scenario
 from tests.support.world import World, make_world
+
+# The same examples on every run and machine (derandomize), no per-example deadline (a loaded
+# machine is not a bug) and no example database left in the tree; max_examples stay as each test
+# sets them (100 where none is given).
+hypothesis_settings.register_profile("cadrebot", derandomize=True, deadline=None, database=None)
+hypothesis_settings.load_profile("cadrebot")
 
 
 @pytest.fixture(scope="session", autouse=True)

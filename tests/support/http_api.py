@@ -473,7 +473,8 @@ class BotProcess:
                 stderr=stderr,
             )
         if ready:  # polling: the first getUpdates arrived
-            deadline = time.monotonic() + 30
+            # Start-up imports the bot and builds the index (seconds); on a loaded machine many more.
+            deadline = time.monotonic() + 120
             while self.telegram.get_updates_calls == calls_before:
                 if self.process.returncode is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"bot did not start: {await self._stderr()}")
