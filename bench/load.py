@@ -57,7 +57,7 @@ from knowledge.loader import load_bundled
 from knowledge.models import KnowledgeBase
 from knowledge.synthetic import synthetic_cases
 
-__all__ = ["add_parser", "command", "run_load"]
+__all__ = ["command", "run_load"]
 
 ADMIN = 1
 FIRST_USER = 10_000
@@ -697,36 +697,6 @@ async def run_load(
 
 
 # --------------------------------------------------------------------------- the command
-
-
-def add_parser(sub: Any) -> argparse.ArgumentParser:
-    parser = sub.add_parser("bench-load", help="load benchmark: simulated users drive the real bot offline")
-    parser.add_argument("--users", type=int, default=1000, help="simulated users (default 1000)")
-    parser.add_argument("--minutes", type=float, default=3.0, help="wall time of each run (default 3)")
-    parser.add_argument(
-        "--think",
-        type=float,
-        default=10.0,
-        dest="think_s",
-        help="a user's mean pause before typing, seconds (default 10)",
-    )
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=50,
-        help="updates in flight at most (default 50); 1 is PTB's default of one update at a time",
-    )
-    parser.add_argument("--cases", type=int, help="replace the bundled cases by this many synthetic ones")
-    parser.add_argument(
-        "--flush",
-        choices=("update", "interval"),
-        default="update",
-        help="persistence flush and notifier drain after every update, timed (default), or in the background",
-    )
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-baseline", action="store_true", help="skip the run with the naive matcher")
-    parser.add_argument("--workdir", type=Path, help="where the benchmark databases go (default: a temp dir)")
-    return parser
 
 
 def _summary(title: str, f: dict) -> str:

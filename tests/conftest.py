@@ -6,14 +6,21 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
 from bot.kb.service import KnowledgeService
 from bot.runtime.local_chat import LocalChat
-from tests.http_api import FakeTelegram
+from tests.support.flows import ADMIN
+from tests.support.http_api import FakeTelegram
+from tests.support.march import Scenario, build_scenario
+from tests.support.world import World, make_world
 
-DATA = Path(__file__).parent / "data"
-ADMIN = 1
+# The same examples on every run and machine (derandomize), no per-example deadline (a loaded
+# machine is not a bug) and no example database left in the tree; max_examples stay as each test
+# sets them (100 where none is given).
+hypothesis_settings.register_profile("cadrebot", derandomize=True, deadline=None, database=None)
+hypothesis_settings.load_profile("cadrebot")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,18 +58,6 @@ async def chat(settings: Settings, knowledge: KnowledgeService) -> AsyncIterator
         await local.stop()
 
 
-async def register(chat: LocalChat, user_id: int, role: str, unit: str) -> None:
-    """Register through the real invite flow: the admin creates a code, the user redeems it."""
-    sent = await chat.send(ADMIN, f"/invite {role} {unit}")
-    code = next(line.strip() for line in sent[-1].plain.splitlines() if line.strip() and " " not in line.strip())
-    replies = await chat.send(user_id, f"/start {code}")
-    assert any(("注册成功" in m.plain or "registered" in m.plain) for m in replies), [m.plain for m in replies]
-
-
-def texts(messages, chat_id: int | None = None) -> str:
-    return "\n".join(m.plain for m in messages if chat_id is None or m.chat_id == chat_id)
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def telegram() -> AsyncIterator[FakeTelegram]:
     """A Bot API server on 127.0.0.1 shared by one test module (the HTTP fault and crash tests)."""
@@ -72,3 +67,19 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    """Two units with their cadres and supervisors and an admin, over a real SQLite file (no PTB)."""
+    built = await make_world(tmp_path)
+    try:
+        yield built
+    finally:
+        await built.storage.close()
+
+
+@pytest.fixture
+async def scenario(world: World) -> Scenario:
+    """The March 2026 of tests/support/march.py: 东区 4 decisions, 西区 1 (corrected, with a clearing note)."""
+    return await build_scenario(world)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import jieba.analyse
-
 from bot.filing.models import request_body
 from bot.supervision.anonymise import PLACEHOLDER, anonymise
 from knowledge.matching import Matcher
@@ -24,6 +22,10 @@ def keywords(text: str, matcher: Matcher, fallback: list[str]) -> list[str]:
 
     ``text`` is anonymised: its placeholders (〔电话〕) and pseudonyms (王某) are never keywords.
     """
+    # jieba's keyword extractor loads its part-of-speech and IDF tables on import, seconds of start-up
+    # for every bot process; only /draftcase needs it.
+    import jieba.analyse
+
     text = PLACEHOLDER.sub("，", text)
     found: list[str] = []
     for hit in matcher.related_cases(text, k=5).hits:

@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 from bot.clock import show
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import ADMIN, register, texts
 from tests.support.clock import ManualClock
-from tests.test_filing_chat import _fill_request
+from tests.support.flows import ADMIN, fill_request, register, texts
 
 CADRE, SUP = 2, 3
 # 07:30 on 5 March in Beijing, still 4 March in UTC.
@@ -50,7 +49,7 @@ async def test_search_and_lookback_by_local_day_and_chinese_names(settings, know
         await chat.send(CADRE, "/cancel")
         await chat.services.filings.drafts.discard(CADRE, "request")
 
-        preview = await _fill_request(chat)
+        preview = await fill_request(chat)
         sent = await chat.press_label(CADRE, preview[-1], "确认提交")
         ref = re.search(r"RC-\d{4}-\d{6}", texts(sent, CADRE)).group(0)
 

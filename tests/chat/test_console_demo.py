@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.runtime.console import Console
 from bot.runtime.local_chat import LocalChat
-from tests.test_cli_console import cadrebot
+from tests.support.cli import cadrebot
 
 CADRE, SUPERVISOR = 3, 2
 UNIT = "示例街道示例社区"

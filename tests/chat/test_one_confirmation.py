@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import register
-from tests.test_filing_chat import _fill_request
+from tests.support.flows import fill_request, register
 
 CADRE, SUP = 2, 3
 
@@ -21,7 +20,7 @@ async def test_submitting_and_answering_are_each_confirmed_once(chat: LocalChat)
     await chat.services.users.add(CADRE, "cadre", "甲社区", seconded=True)
 
     # A tolerance request: one message to the cadre, with the reference and the way to follow it.
-    preview = await _fill_request(chat)
+    preview = await fill_request(chat)
     sent = await chat.press_label(CADRE, preview[-1], "确认提交")
     (confirmation,) = _to(sent, CADRE)
     ref = re.search(r"RC-\d{4}-\d{6}", confirmation.plain).group(0)

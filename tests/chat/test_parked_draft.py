@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import register, texts
+from tests.support.flows import register, texts
 
 CADRE = 2
 ANSWERS = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import ADMIN, register, texts
+from tests.support.flows import ADMIN, register, texts
 
 STRANGER, CADRE = 77, 2
 HOW_TO_REGISTER = "/start 邀请码"

@@ -6,8 +6,8 @@ import re
 from datetime import UTC, datetime
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import register, texts
 from tests.support.clock import ManualClock
+from tests.support.flows import register, texts
 
 CADRE, SUP = 2, 3
 # 07:30 on 2 December in Beijing, still 1 December in UTC: "昨天" is 1 December here.
