@@ -114,7 +114,7 @@ async def test_lookback_correction_with_clearing_note(chat: LocalChat) -> None:
     await chat.press(SUP, form[-1], "dc:ok:")
     await chat.send(SUP, "未履行采购程序，价格偏高，不予容错。")
 
-    today = datetime.now(UTC).date()
+    today = chat.services.filings.calendar.local_date(datetime.now(UTC))  # draw takes local days
     drawn = await chat.send(ADMIN, f"/lookback draw {today - timedelta(days=1)} {today}")
     assert "抽取 1 件" in texts(drawn, ADMIN)
     assert ref in texts(drawn, SUP2)  # assigned to the supervisor who did not decide
