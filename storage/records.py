@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from storage.timestamps import Moment
+
 
 class Role(StrEnum):
     CADRE = "cadre"
@@ -42,10 +44,10 @@ class Invite(_Record):
     unit_id: int | None
     unit_name: str | None = None
     created_by: int | None
-    created_at: str
-    expires_at: str | None
+    created_at: Moment
+    expires_at: Moment | None
     used_by: int | None
-    used_at: str | None
+    used_at: Moment | None
 
 
 class OutboxMessage(_Record):
@@ -58,7 +60,7 @@ class OutboxMessage(_Record):
 
 class AuditEntry(_Record):
     id: int
-    at: str
+    at: str  # text, not a Moment: it is part of what the hash chain signs
     actor: int | None
     action: str
     subject: str
@@ -70,7 +72,7 @@ class AuditEntry(_Record):
 
 class KbVersion(_Record):
     id: int
-    created_at: str
+    created_at: Moment
     author: int | None
     comment: str
     content: str
@@ -78,7 +80,7 @@ class KbVersion(_Record):
 
 class KbStaged(_Record):
     id: int
-    created_at: str
+    created_at: Moment
     author: int
     base_version: int
     comment: str
@@ -94,4 +96,4 @@ class ClearingNote(_Record):
     unit_name: str | None = None
     note: str
     issued_by: int
-    issued_at: str
+    issued_at: Moment

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from bot.filing import states
 from bot.filing.models import request_body
-from bot.filing.workdays import WorkCalendar, parse_iso
+from bot.filing.workdays import WorkCalendar
 from bot.supervision.anonymise import anonymise
 from bot.supervision.stats import gather
 from storage.protocols import Storage
@@ -148,7 +148,7 @@ async def digest(
 
     lines += ["", "## " + say("digest.clearing_heading"), ""]
     notes = await storage.clearing_notes.all()
-    cleared = [n for n in notes if facts.in_period(_issued(n.issued_at))]
+    cleared = [n for n in notes if facts.in_period(n.issued_at)]
     if cleared:
         lines += [say("digest.clearing", n=len(cleared)), ""]
         for number, note in enumerate(cleared, start=1):
@@ -172,11 +172,3 @@ async def digest(
     stamp = now.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")
     lines += ["", "---", "", "*" + say("digest.footer", stamp=stamp) + "*", ""]
     return "\n".join(lines)
-
-
-def _issued(text: str) -> datetime | None:
-    """clearing_notes.issued_at may be written by SQLite's own clock (no zone: UTC)."""
-    try:
-        return parse_iso(text)
-    except ValueError:
-        return None

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.runtime.cli.common import Handler, catalogue_text
+from storage.timestamps import stamp
 
 
 def add_parsers(sub: Any) -> None:
@@ -46,7 +47,7 @@ async def _kb(settings: Settings, args: argparse.Namespace) -> int:
         await admin.load_current()
         if args.action == "history":
             for version in await admin.history(1000):
-                print(f"{version.id}\t{version.created_at}\t{version.author or '-'}\t{version.comment}")
+                print(f"{version.id}\t{stamp(version.created_at)}\t{version.author or '-'}\t{version.comment}")
         elif args.action == "rollback":
             version = await admin.rollback(args.version, None)
             print(f"version {version.id}: content of version {args.version}")
