@@ -17,7 +17,7 @@ from bot.kb.service import KnowledgeService
 from knowledge import loader
 from knowledge.models import KnowledgeBase
 from storage.records import KbVersion
-from storage.sqlite.storage import SqliteStorage
+from storage.protocols import Storage
 
 Section = Literal["articles", "faq", "cases", "selfcheck"]
 SECTIONS: tuple[Section, ...] = ("articles", "faq", "cases", "selfcheck")
@@ -177,7 +177,7 @@ def find_entry(kb: KnowledgeBase, entry_id: str) -> tuple[str, BaseModel] | None
 
 
 class KbAdmin:
-    def __init__(self, storage: SqliteStorage, knowledge: KnowledgeService, max_bytes: int = 5_000_000) -> None:
+    def __init__(self, storage: Storage, knowledge: KnowledgeService, max_bytes: int = 5_000_000) -> None:
         self.storage = storage
         self.knowledge = knowledge
         self.max_bytes = max_bytes
