@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 from bot.kb.service import KnowledgeService
 from knowledge import loader
 from knowledge.models import KnowledgeBase
-from storage.records import KbVersion
 from storage.protocols import Storage
+from storage.records import KbVersion
 
 Section = Literal["articles", "faq", "cases", "selfcheck"]
 SECTIONS: tuple[Section, ...] = ("articles", "faq", "cases", "selfcheck")

@@ -12,7 +12,7 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 def available() -> list[tuple[int, str, str]]:
     found = []
-    for entry in resources.files(__package__).iterdir():
+    for entry in resources.files(__name__).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))

@@ -61,7 +61,8 @@ class PgAttachments:
         if not attachment_ids:
             return 0
         status = await self.db.execute(
-            "UPDATE attachments SET filing_ref = $1 WHERE owner_id = $2 AND filing_ref IS NULL AND id = ANY($3::bigint[])",
+            "UPDATE attachments SET filing_ref = $1 WHERE owner_id = $2 AND filing_ref IS NULL"
+            " AND id = ANY($3::bigint[])",
             ref,
             owner_id,
             list(attachment_ids),

@@ -19,16 +19,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from storage.errors import StorageProblem, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
+# What a pool hands out: a proxy that behaves as the connection it wraps.
+Connection = asyncpg.Connection | PoolConnectionProxy
+
 
 @dataclass(eq=False)
 class _Transaction:
     db: PgDatabase
-    conn: asyncpg.Connection
+    conn: Connection
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     callbacks: list[Callable[[], None]] = field(default_factory=list)
     open: bool = True
@@ -105,7 +109,7 @@ class PgDatabase:
         tx.callbacks.append(callback)
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """BEGIN … COMMIT on one connection, rolled back on any exception; re-entrant within a task."""
         current = self._current()
         if current is not None:
@@ -139,7 +143,7 @@ class PgDatabase:
                         log.exception("after-commit hook failed")
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _connection(self) -> AsyncIterator[Connection]:
         tx = self._current()
         if tx is not None:
             async with tx.lock:
@@ -156,7 +160,9 @@ class PgDatabase:
     async def insert(self, sql: str, *args: Any) -> int:
         """An INSERT … RETURNING id; returns the id."""
         async with self.transaction(), self._connection() as conn:
-            return int(await conn.fetchval(sql, *args))
+            value = await conn.fetchval(sql, *args)
+        assert value is not None, sql
+        return int(value)
 
     async def write_row(self, sql: str, *args: Any) -> asyncpg.Record | None:
         """A write returning one row (``INSERT … ON CONFLICT … RETURNING``), or None."""

@@ -55,7 +55,9 @@ class PgDrafts:
         return draft
 
     async def load(self, telegram_id: int, kind: str) -> Draft | None:
-        row = await self.db.fetchrow("SELECT * FROM drafts WHERE telegram_id = $1 AND kind = $2", telegram_id, str(kind))
+        row = await self.db.fetchrow(
+            "SELECT * FROM drafts WHERE telegram_id = $1 AND kind = $2", telegram_id, str(kind)
+        )
         return _draft(row) if row else None
 
     async def of_user(self, telegram_id: int) -> list[Draft]:

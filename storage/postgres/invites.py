@@ -18,7 +18,8 @@ class PgInvites:
     async def create(self, code: str, role: Role, unit_id: int | None, created_by: int | None) -> Invite:
         async with self.db.transaction():
             await self.db.execute(
-                f"INSERT INTO invites (code, role, unit_id, created_by, expires_at) VALUES ($1, $2, $3, $4, {_IN_14_DAYS})",
+                "INSERT INTO invites (code, role, unit_id, created_by, expires_at)"
+                f" VALUES ($1, $2, $3, $4, {_IN_14_DAYS})",
                 code,
                 str(role),
                 unit_id,

@@ -7,14 +7,12 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-import asyncpg
-
 from storage.audit_seal import AuditSeal
 from storage.postgres.attachments import PgAttachments
 from storage.postgres.audit import PgAudit
 from storage.postgres.clearing_notes import PgClearingNotes
 from storage.postgres.counters import PgCounters
-from storage.postgres.db import PgDatabase
+from storage.postgres.db import Connection, PgDatabase
 from storage.postgres.deadlines import PgDeadlines
 from storage.postgres.drafts import PgDrafts
 from storage.postgres.filings import PgFilings
@@ -63,7 +61,9 @@ class PostgresStorage:
         SQLite; without a key file the chain is hashed but not signed (tests, throwaway databases)."""
         seal = None
         if audit_key_file is not None:
-            seal = AuditSeal.load_or_create(audit_key_file, anchor_file or audit_key_file.with_name("postgres.audit-anchor"))
+            seal = AuditSeal.load_or_create(
+                audit_key_file, anchor_file or audit_key_file.with_name("postgres.audit-anchor")
+            )
         db = await PgDatabase.open(url, max_size=max_connections)
         storage = cls(db, seal)
         try:
@@ -73,7 +73,7 @@ class PostgresStorage:
             raise
         return storage
 
-    def transaction(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
         return self.db.transaction()
 
     def after_commit(self, callback: Callable[[], None]) -> None:

@@ -31,7 +31,8 @@ class PgUnits:
 
     async def descendants(self, unit_id: int) -> list[int]:
         rows = await self.db.fetch(
-            "WITH RECURSIVE sub(id) AS (SELECT $1::bigint UNION SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)"
+            "WITH RECURSIVE sub(id) AS (SELECT $1::bigint"
+            " UNION SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)"
             " SELECT id FROM sub",
             unit_id,
         )

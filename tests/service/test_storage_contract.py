@@ -54,7 +54,12 @@ async def test_units_and_users(storage: Storage) -> None:
         False,
     )
     again = await storage.users.upsert(big, Role.SUPERVISOR, district.id, "", seconded=True)
-    assert (again.display_name, again.role, again.unit_id, again.seconded) == ("张三", Role.SUPERVISOR, district.id, True)
+    assert (again.display_name, again.role, again.unit_id, again.seconded) == (
+        "张三",
+        Role.SUPERVISOR,
+        district.id,
+        True,
+    )
     await storage.users.upsert(2, Role.CADRE, street.id)
     await storage.users.upsert(3, Role.ADMIN, None)
     assert await storage.users.get(404) is None
@@ -112,7 +117,11 @@ async def test_outbox_dedup_pending_sent_failed(storage: Storage) -> None:
     assert await storage.outbox.enqueue(2, "二", '{"inline_keyboard": []}')
     assert await storage.outbox.enqueue(3, "三", None)
     pending = await storage.outbox.pending()
-    assert [(m.chat_id, m.text, m.attempts) for m in pending] == [(7_000_000_000, "<b>一</b>", 0), (2, "二", 0), (3, "三", 0)]
+    assert [(m.chat_id, m.text, m.attempts) for m in pending] == [
+        (7_000_000_000, "<b>一</b>", 0),
+        (2, "二", 0),
+        (3, "三", 0),
+    ]
     assert pending[1].markup == '{"inline_keyboard": []}'
     assert [m.chat_id for m in await storage.outbox.pending(1)] == [7_000_000_000]
     first, second, third = pending
@@ -225,10 +234,24 @@ async def test_filing_state_compare_and_set_and_history(storage: Storage) -> Non
         filing.ref, at=T0, actor=10, actor_role="cadre", action="submit", visibility="cadre", to_state="submitted"
     )
     await storage.filings.append_event(
-        filing.ref, at=at, actor=5, actor_role="supervisor", action="note", visibility="internal", message="内部", payload={"x": 1}
+        filing.ref,
+        at=at,
+        actor=5,
+        actor_role="supervisor",
+        action="note",
+        visibility="internal",
+        message="内部",
+        payload={"x": 1},
     )
-    await storage.filings.append_event(filing.ref, at=at, actor=5, actor_role="supervisor", action="note", visibility="cadre")
-    assert (submitted.filing_ref, submitted.at, submitted.payload, submitted.to_state) == (filing.ref, T0, {}, "submitted")
+    await storage.filings.append_event(
+        filing.ref, at=at, actor=5, actor_role="supervisor", action="note", visibility="cadre"
+    )
+    assert (submitted.filing_ref, submitted.at, submitted.payload, submitted.to_state) == (
+        filing.ref,
+        T0,
+        {},
+        "submitted",
+    )
     events = await storage.filings.events(filing.ref)
     assert [(e.action, e.visibility, e.payload) for e in events] == [
         ("submit", "cadre", {}),
@@ -244,7 +267,11 @@ async def test_filing_state_compare_and_set_and_history(storage: Storage) -> Non
 async def test_drafts_and_attachments(storage: Storage) -> None:
     draft = await storage.drafts.save(10, "request", "what", {"what": "修"}, T0)
     again = await storage.drafts.save(10, "request", "why", {"what": "修", "why": "急"}, T0 + timedelta(minutes=5))
-    assert again.id == draft.id and (again.step, again.data, again.created_at) == ("why", {"what": "修", "why": "急"}, T0)
+    assert again.id == draft.id and (again.step, again.data, again.created_at) == (
+        "why",
+        {"what": "修", "why": "急"},
+        T0,
+    )
     feedback = await storage.drafts.save(10, "feedback", "text", {}, T0 + timedelta(minutes=1))
     assert feedback.id != draft.id
     assert await storage.drafts.load(10, "prereg") is None
@@ -256,10 +283,21 @@ async def test_drafts_and_attachments(storage: Storage) -> None:
     assert await storage.drafts.idle(T0 + timedelta(minutes=2)) == []
 
     one = await storage.attachments.add(
-        owner_id=10, file_id="F1", name="a.pdf", mime="application/pdf", size=3, at=T0, draft_id=draft.id, file_unique_id="U1"
+        owner_id=10,
+        file_id="F1",
+        name="a.pdf",
+        mime="application/pdf",
+        size=3,
+        at=T0,
+        draft_id=draft.id,
+        file_unique_id="U1",
     )
-    two = await storage.attachments.add(owner_id=10, file_id="F2", name="b.jpg", mime="image/jpeg", size=4, at=T0, draft_id=draft.id)
-    stray = await storage.attachments.add(owner_id=10, file_id="F3", name="c", mime="", size=0, at=T0, draft_id=feedback.id)
+    two = await storage.attachments.add(
+        owner_id=10, file_id="F2", name="b.jpg", mime="image/jpeg", size=4, at=T0, draft_id=draft.id
+    )
+    stray = await storage.attachments.add(
+        owner_id=10, file_id="F3", name="c", mime="", size=0, at=T0, draft_id=feedback.id
+    )
     assert await storage.attachments.get(one.id) == one and one.added_at == T0 and one.file_unique_id == "U1"
     assert await storage.attachments.get(999) is None
     assert [a.id for a in await storage.attachments.of_draft(draft.id)] == [one.id, two.id]
@@ -281,12 +319,23 @@ async def test_drafts_and_attachments(storage: Storage) -> None:
 
 
 async def test_preregistrations(storage: Storage) -> None:
-    args = dict(cadre_id=10, unit_id=None, what="封路", why_urgent="暴雨", expected_cost="1万", at=T0)
-    prereg, created = await storage.preregs.create(ref="PR-2026-0001", idempotency_key="p1", **args)
+    async def create(ref: str, key: str, at: datetime = T0):
+        return await storage.preregs.create(
+            ref=ref,
+            cadre_id=10,
+            unit_id=None,
+            what="封路",
+            why_urgent="暴雨",
+            expected_cost="1万",
+            idempotency_key=key,
+            at=at,
+        )
+
+    prereg, created = await create("PR-2026-0001", "p1")
     assert created and prereg.created_at == T0 and prereg.acknowledged_at is None
-    same, created = await storage.preregs.create(ref="PR-2026-0002", idempotency_key="p1", **args)
+    same, created = await create("PR-2026-0002", "p1")
     assert not created and same == prereg
-    second, _ = await storage.preregs.create(ref="PR-2026-0003", idempotency_key="p2", **{**args, "at": T0 + timedelta(1)})
+    second, _ = await create("PR-2026-0003", "p2", T0 + timedelta(1))
     assert await storage.preregs.get("PR-2026-0002") is None
     assert await storage.preregs.by_key("p2") == second
     assert await storage.preregs.by_key("zz") is None

@@ -125,17 +125,13 @@ async def test_audit_chain_verifies_after_50_concurrent_appends(open_storage: Op
 
 async def test_counters_are_unique_and_gap_free_under_20_concurrent_allocations(open_storage: OpenStorage) -> None:
     one, two = await open_storage(), await open_storage()
-    numbers = await asyncio.gather(
-        *(s.counters.next_number("RC", 2026) for s in [one, two] * 10)
-    )
+    numbers = await asyncio.gather(*(s.counters.next_number("RC", 2026) for s in [one, two] * 10))
     assert sorted(numbers) == list(range(1, 21))
 
 
 async def test_concurrent_submissions_with_one_idempotency_key_make_one_filing(open_storage: OpenStorage) -> None:
     one, two = await open_storage(), await open_storage()
-    results = await asyncio.gather(
-        *(_create(s, f"RC-{n}", "same-key") for n, s in enumerate([one, two] * 4))
-    )
+    results = await asyncio.gather(*(_create(s, f"RC-{n}", "same-key") for n, s in enumerate([one, two] * 4)))
     assert sum(created for _, created in results) == 1
     assert len({filing.ref for filing, _ in results}) == 1
     assert len(await one.filings.by_units(None)) == 1
@@ -145,10 +141,7 @@ async def test_compare_and_set_has_one_winner_under_concurrency(open_storage: Op
     one, two = await open_storage(), await open_storage()
     await _create(one, "RC-1", "k1")
     won = await asyncio.gather(
-        *(
-            s.filings.update_state("RC-1", FilingState.SUBMITTED, FilingState.ACCEPTED, T0)
-            for s in [one, two] * 5
-        )
+        *(s.filings.update_state("RC-1", FilingState.SUBMITTED, FilingState.ACCEPTED, T0) for s in [one, two] * 5)
     )
     assert won.count(True) == 1
 

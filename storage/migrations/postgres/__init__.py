@@ -12,6 +12,7 @@ import re
 from importlib import resources
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK = 0x63616472  # pg_advisory_xact_lock key of the migrations ("cadr")
@@ -19,21 +20,22 @@ _LOCK = 0x63616472  # pg_advisory_xact_lock key of the migrations ("cadr")
 
 def available() -> list[tuple[int, str, str]]:
     found = []
-    for entry in resources.files(__package__).iterdir():
+    for entry in resources.files(__name__).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     return sorted(found)
 
 
-async def current_version(conn: asyncpg.Connection) -> int:
+async def current_version(conn: asyncpg.Connection | PoolConnectionProxy) -> int:
     exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
     if not exists:
         return 0
-    return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_version"))
+    version = await conn.fetchval("SELECT MAX(version) FROM schema_version")
+    return int(version) if version is not None else 0
 
 
-async def apply_migrations(conn: asyncpg.Connection) -> list[int]:
+async def apply_migrations(conn: asyncpg.Connection | PoolConnectionProxy) -> list[int]:
     """Apply every migration newer than the database; returns the versions applied."""
     applied: list[int] = []
     for number, name, sql in available():
