@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -60,6 +61,15 @@ def classify(error: BaseException) -> StorageProblem | None:
     return None
 
 
+def redacted(url: str) -> str:
+    """The URL without its password, fit for a log line or an error message."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def affected(status: str) -> int:
     """Rows touched, from a command tag such as ``UPDATE 1`` or ``INSERT 0 1``."""
     tail = status.rsplit(" ", 1)[-1]
@@ -73,7 +83,11 @@ class PgDatabase:
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10, migrate: bool = True) -> PgDatabase:
-        pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+        try:
+            pool = await asyncpg.create_pool(url, min_size=min_size, max_size=max_size)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # Wrong host, password or database name: one line naming the server, never the password.
+            raise StorageUnavailable(StorageProblem.IO_ERROR, f"cannot connect to {redacted(url)} ({exc})") from None
         db = cls(pool, url)
         try:
             if migrate:

@@ -68,7 +68,13 @@ async def test_request_flow_with_notices_in_the_outbox(storage: Storage) -> None
     cadre_notices = [key for chat, key in await _notices(storage) if chat == CADRE_A]
     assert len(cadre_notices) >= 4 and any("decided" in key for key in cadre_notices), cadre_notices
     actions = [e.action for e in await storage.audit.all()]
-    assert actions[-5:] == ["filing.submit", "filing.accept", "filing.request_info", "filing.answer_info", "filing.decide"]
+    assert actions[-5:] == [
+        "filing.submit",
+        "filing.accept",
+        "filing.request_info",
+        "filing.answer_info",
+        "filing.decide",
+    ]
     assert await verify_storage(storage) == []
 
 

@@ -30,6 +30,8 @@ def add_parsers(sub: Any) -> None:
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.db_url:
+        return await _db_postgres(settings.db_url, args)
     from storage.db import Database
     from storage.migrations import current_version
 
@@ -44,9 +46,28 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _db_postgres(url: str, args: argparse.Namespace) -> int:
+    from storage.migrations.postgres import current_version
+    from storage.postgres.db import PgDatabase
+
+    db = await PgDatabase.open(url, max_size=1, migrate=False)
+    try:
+        if args.action == "upgrade":
+            applied = await db.migrate()
+            print(f"applied: {applied or 'nothing, already current'}")
+        async with db.pool.acquire() as conn:
+            print(f"schema version: {await current_version(conn)}")
+    finally:
+        await db.close()
+    return 0
+
+
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.ops.backup import BackupError, backup, restore
 
+    if settings.db_url:
+        # These copy the SQLite file; the PostgreSQL database is copied by the server's own tools.
+        return fail("backup and restore copy the SQLite file; with CADREBOT_DB_URL use pg_dump and pg_restore")
     try:
         if args.command == "backup":
             version = await backup(settings.db_path, args.file)
