@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_base_file_url: str = "https://api.telegram.org/file/bot"
     db_path: Path = Path("data/cadrebot.sqlite3")
+    # postgresql://… selects the PostgreSQL backend (issue #14); unset, the SQLite file above is the
+    # database. db_path's folder still holds the audit key and the PostgreSQL chain's anchor.
+    db_url: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     locale: Literal["zh", "en"] = "zh"
     # How often PTB's conversation state is flushed; drafts themselves are written at every step.
@@ -63,6 +66,23 @@ class Settings(BaseSettings):
     def _blank_token_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("db_url", mode="before")
+    @classmethod
+    def _postgres_url(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str):
+            from urllib.parse import urlsplit
+
+            try:
+                scheme = urlsplit(value.strip()).scheme
+            except ValueError as exc:
+                raise ValueError(f"not a database URL ({exc})") from None
+            if scheme not in ("postgresql", "postgres"):
+                raise ValueError("expected postgresql://user:password@host/database (unset: the SQLite file)")
+            return value.strip()
         return value
 
     @field_validator("timezone")

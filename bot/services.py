@@ -20,13 +20,13 @@ from bot.ops.rate_limit import RateLimiter
 from bot.storage_access import open_storage
 from bot.transport.notifier import Notifier
 from bot.users import UserService
-from storage.sqlite.storage import SqliteStorage
+from storage.protocols import Storage
 
 
 @dataclass
 class Services:
     settings: Settings
-    storage: SqliteStorage
+    storage: Storage
     catalogue: Catalogue
     users: UserService
     notifier: Notifier

@@ -83,3 +83,25 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 async def scenario(world: World) -> Scenario:
     """The March 2026 of tests/support/march.py: 东区 4 decisions, 西区 1 (corrected, with a clearing note)."""
     return await build_scenario(world)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server per test session (issue #14), with a migrated template database:
+    each test gets a fresh copy of it (``pg_url``), which takes milliseconds, not a server start."""
+    from tests.support.postgres import migrated_template, start_server
+
+    server = start_server()
+    try:
+        migrated_template(server)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, migrated database on the session's server."""
+    from tests.support.postgres import fresh_database
+
+    return fresh_database(pg_server)

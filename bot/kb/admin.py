@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from bot.kb.service import KnowledgeService
 from knowledge import loader
 from knowledge.models import KnowledgeBase
+from storage.protocols import Storage
 from storage.records import KbVersion
-from storage.sqlite.storage import SqliteStorage
 
 Section = Literal["articles", "faq", "cases", "selfcheck"]
 SECTIONS: tuple[Section, ...] = ("articles", "faq", "cases", "selfcheck")
@@ -197,7 +197,7 @@ def find_entry(kb: KnowledgeBase, entry_id: str) -> tuple[Section, BaseModel] | 
 
 
 class KbAdmin:
-    def __init__(self, storage: SqliteStorage, knowledge: KnowledgeService, max_bytes: int = 5_000_000) -> None:
+    def __init__(self, storage: Storage, knowledge: KnowledgeService, max_bytes: int = 5_000_000) -> None:
         self.storage = storage
         self.knowledge = knowledge
         self.max_bytes = max_bytes

@@ -178,7 +178,7 @@ class UpdateLedger:
     KEEP = 500  # more than one getUpdates batch (at most 100)
 
     def __init__(self, state: Any) -> None:
-        self.state = state  # storage.sqlite.ptb_state.SqlitePtbState; the unused "bot" slot holds the ids
+        self.state = state  # a storage.protocols.PersistenceRepository; the unused "bot" slot holds the ids
         self._seen: set[int] = set()
         self._order: deque[int] = deque()
 

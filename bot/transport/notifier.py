@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.i18n import split_message
 from storage.errors import StorageUnavailable
-from storage.sqlite.storage import SqliteStorage
+from storage.protocols import Storage
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # for refusals that are neither final (403/400) nor the network's fault
@@ -26,7 +26,7 @@ BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # between delivery rounds tha
 
 
 class Notifier:
-    def __init__(self, storage: SqliteStorage) -> None:
+    def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._wake = asyncio.Event()
         self._deliver_lock = asyncio.Lock()

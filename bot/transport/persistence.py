@@ -7,11 +7,11 @@ import copy
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from storage.sqlite.ptb_state import SqlitePtbState
+from storage.protocols import PersistenceRepository
 
 
 class SqlitePersistence(BasePersistence[dict, dict, dict]):
-    def __init__(self, state: SqlitePtbState, update_interval: float = 1.0) -> None:
+    def __init__(self, state: PersistenceRepository, update_interval: float = 1.0) -> None:
         # bot_data holds live service objects and callback data is never arbitrary: store neither.
         super().__init__(
             store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True, callback_data=False),

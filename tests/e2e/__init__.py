@@ -1,0 +1,1 @@
+"""End-to-end tests: the real PTB Application over a real database."""

@@ -1,0 +1,1 @@
+"""Service-level tests: repositories and services over real databases (SQLite and PostgreSQL)."""

@@ -103,3 +103,45 @@ def start_server() -> PgServer:
         log = (root / "log").read_text() if (root / "log").exists() else ""
         raise RuntimeError(f"PostgreSQL did not start: {proc.stderr}\n{log}")
     return PgServer(root=root, socket_dir=sock, bindir=bindir)
+
+
+TEMPLATE = "cadrebot_template"
+_created = 0
+
+
+def migrated_template(server: PgServer) -> None:
+    """Create the template database and migrate it once, through the backend's own migrations."""
+    import asyncio
+    import threading
+
+    from storage.postgres.db import PgDatabase
+
+    server.psql(f"CREATE DATABASE {TEMPLATE}")
+
+    async def migrate() -> None:
+        db = await PgDatabase.open(server.url(TEMPLATE), max_size=1)
+        await db.close()
+
+    # A thread of its own: the fixture may be first requested from inside a running event loop.
+    failure: list[BaseException] = []
+    thread = threading.Thread(target=lambda: _run(asyncio.run, migrate(), failure))
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+def _run(run, coroutine, failure: list[BaseException]) -> None:
+    try:
+        run(coroutine)
+    except BaseException as exc:
+        failure.append(exc)
+
+
+def fresh_database(server: PgServer) -> str:
+    """A new database copied from the migrated template; returns its URL."""
+    global _created
+    _created += 1
+    name = f"t{os.getpid()}_{_created}"
+    server.psql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    return server.url(name)

@@ -37,4 +37,6 @@ async def open_existing(settings: Any) -> Any:
     """The database; a missing file is a wrong setting here (reading must not create an empty one)."""
     from bot.storage_access import open_storage
 
+    if getattr(settings, "db_url", None):
+        return await open_storage(settings)  # a PostgreSQL database that is not there fails to connect
     return await open_storage(settings, existing_db(settings))

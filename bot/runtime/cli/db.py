@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.runtime.cli.common import ArgError, Handler, fail, open_existing
+from bot.runtime.cli.common import ArgError, Handler, existing_db, fail, open_existing
 
 
 def add_parsers(sub: Any) -> None:
     db = sub.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply pending migrations")
     db.add_parser("version", help="print the schema version")
+    copy = db.add_parser("copy", help="copy this SQLite deployment into an empty PostgreSQL database")
+    copy.add_argument("--to", required=True, metavar="postgresql://…", help="the target database's URL")
     sub.add_parser("backup", help="copy the database while the bot runs (SQLite online backup)").add_argument(
         "file", type=Path
     )
@@ -30,6 +32,10 @@ def add_parsers(sub: Any) -> None:
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    if args.action == "copy":
+        return await _copy(settings, args.to)
+    if settings.db_url:
+        return await _db_postgres(settings.db_url, args)
     from storage.db import Database
     from storage.migrations import current_version
 
@@ -44,9 +50,68 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _db_postgres(url: str, args: argparse.Namespace) -> int:
+    from storage.migrations.postgres import current_version
+    from storage.postgres.db import PgDatabase
+
+    db = await PgDatabase.open(url, max_size=1, migrate=False)
+    try:
+        if args.action == "upgrade":
+            applied = await db.migrate()
+            print(f"applied: {applied or 'nothing, already current'}")
+        async with db.pool.acquire() as conn:
+            print(f"schema version: {await current_version(conn)}")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _copy(settings: Settings, url: str) -> int:
+    """SQLite → PostgreSQL, losslessly: every table, then the counts and the audit chain checked."""
+    from bot.ops.audit import verify_storage
+    from storage.audit_seal import default_key_file
+    from storage.postgres.copy_from_sqlite import CopyError, copy_sqlite_to_postgres
+    from storage.postgres.db import redacted
+    from storage.postgres.storage import PostgresStorage
+    from storage.process_lock import ServingLock
+    from storage.sqlite.storage import SqliteStorage
+
+    if not url.startswith(("postgresql://", "postgres://")):
+        return fail(f"--to: expected postgresql://user:password@host/database, got {url.split(':', 1)[0]}:…")
+    path = existing_db(settings)
+    key_file = settings.audit_key_file or default_key_file(path)
+    with ServingLock(path):  # nobody writes the source while it is copied
+        source = await SqliteStorage.open(path, audit_key_file=key_file)
+        try:
+            target = await PostgresStorage.open(url, audit_key_file=key_file)
+            try:
+                try:
+                    counts = await copy_sqlite_to_postgres(source.db, target.db)
+                except CopyError as exc:
+                    return fail(str(exc))
+                await target.audit.reset_anchor()
+                problems = await verify_storage(target)
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+    for table, rows in counts.items():
+        print(f"{table}: {rows}")
+    if problems:
+        for problem in problems:
+            print(f"audit: {problem}", file=sys.stderr)
+        return fail("copied, but the audit log does not verify on PostgreSQL")
+    print(f"copied {sum(counts.values())} rows to {redacted(url)}; the audit chain verifies")
+    print(f"set CADREBOT_DB_URL={redacted(url)} to serve from PostgreSQL")
+    return 0
+
+
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     from bot.ops.backup import BackupError, backup, restore
 
+    if settings.db_url:
+        # These copy the SQLite file; the PostgreSQL database is copied by the server's own tools.
+        return fail("backup and restore copy the SQLite file; with CADREBOT_DB_URL use pg_dump and pg_restore")
     try:
         if args.command == "backup":
             version = await backup(settings.db_path, args.file)

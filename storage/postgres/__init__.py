@@ -1,0 +1,1 @@
+"""PostgreSQL implementations of the repository protocols in :mod:`storage.protocols` (issue #14)."""
