@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.filing import forms
 from bot.filing.deadlines import DeadlineStatus
+from bot.filing.queries import PreRegView
 from bot.filing.service import FilingService
 from bot.i18n import Catalogue
 from handlers.texts import Words
 from knowledge.models import KnowledgeBase
+from storage.records import User
 from storage.records_filings import Filing, FilingEvent, PreRegistration
 
 
@@ -38,6 +40,35 @@ def prereg_line(cat: Catalogue, loc: str, service: FilingService, prereg: PreReg
         at=service.format_time(prereg.created_at),
         what=prereg.what[:30],
         ack=ack,
+    )
+
+
+def prereg_full(cat: Catalogue, loc: str, service: FilingService, shown: PreRegView) -> str:
+    prereg, applicant = shown.prereg, shown.applicant
+    lines: list[str] = [cat.t(loc, "view.prereg_title", ref=prereg.ref, at=service.format_time(prereg.created_at))]
+    if applicant is not None:
+        lines.append(applicant_line(cat, loc, applicant))
+    lines += [
+        cat.t(loc, "form.preview_line", label=cat.t(loc, "form.labels.what"), value=prereg.what),
+        cat.t(loc, "form.preview_line", label=cat.t(loc, "form.labels.why_urgent"), value=prereg.why_urgent),
+        cat.t(loc, "form.preview_line", label=cat.t(loc, "form.labels.expected_cost"), value=prereg.expected_cost),
+    ]
+    if prereg.acknowledged_at is not None:
+        who = shown.acknowledger.display_name if shown.acknowledger else ""
+        lines.append(cat.t(loc, "view.prereg_acked", at=service.format_time(prereg.acknowledged_at), name=who))
+    else:
+        lines.append(cat.t(loc, "view.prereg_waiting"))
+    return "\n".join(lines)
+
+
+def applicant_line(cat: Catalogue, loc: str, user: User) -> str:
+    return cat.t(
+        loc,
+        "view.applicant",
+        name=user.display_name or str(user.telegram_id),
+        unit=user.unit_name or cat.t(loc, "view.no_unit"),
+        role=cat.t(loc, f"roles.{user.role}"),
+        seconded=cat.t(loc, "view.seconded") if user.seconded else cat.t(loc, "view.not_seconded"),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
+from bot.filing.references import is_preregistration
 from handlers import filing_views as views
 from handlers.callback_data import Callback, My, Ns, cb, pattern
 from handlers.context import Ctx, user_of
@@ -32,7 +33,8 @@ async def my_filings(update: Update, context: Ctx, user: User) -> int:
     lines = [say("view.my_title")]
     lines += [views.list_line(say.cat, say.loc, service, f) for f in filings[:15]]
     lines += [views.prereg_line(say.cat, say.loc, service, p) for p in preregs[:10]]
-    rows = [[(say("view.btn_open", ref=f.ref), cb(Ns.MY, My.VIEW, f.ref))] for f in filings[:8]]
+    refs = [f.ref for f in filings[:8]] + [p.ref for p in preregs[:4]]
+    rows = [[(say("view.btn_open", ref=ref), cb(Ns.MY, My.VIEW, ref))] for ref in refs]
     await reply(update, context, "\n".join(lines), keyboard(rows))
     return END
 
@@ -69,6 +71,10 @@ async def _show(update: Update, context: Ctx, ref: str) -> None:
     user_id = user_of(update).id
     service = context.services.filings
     say = await words(update, context)
+    if is_preregistration(ref):
+        shown = await service.queries.preregistration_view(ref, user_id)
+        await reply(update, context, views.prereg_full(say.cat, say.loc, service, shown))
+        return
     filing = await service.queries.get(ref, user_id)
     text = views.full(
         say.cat,

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.clock import day_bounds, show
 from bot.filing import states
 from bot.filing.errors import FilingError
-from bot.filing.references import normalize_ref
+from bot.filing.references import is_preregistration, normalize_ref
 from bot.i18n import LOCALES
 from bot.users import SUPERVISING
 from handlers import filing_views as views
@@ -57,12 +57,16 @@ async def queue(update: Update, context: Ctx, user: User) -> int:
     service = context.services.filings
     say = await words(update, context)
     items = await service.queries.queue(user.telegram_id)
-    if not items:
+    # Pre-registrations stay in the queue until acknowledged.
+    preregs = await service.queries.open_preregistrations(user.telegram_id)
+    if not items and not preregs:
         await reply(update, context, say("sv.queue_empty"))
         return END
-    lines = [say("sv.queue_title", n=len(items))]
+    lines = [say("sv.queue_title", n=len(items) + len(preregs))]
     lines += [views.list_line(say.cat, say.loc, service, i.filing, overdue=i.overdue) for i in items[:20]]
-    rows = [[(say("view.btn_open", ref=i.filing.ref), cb(Ns.SUPERVISE, Sv.VIEW, i.filing.ref))] for i in items[:8]]
+    lines += [views.prereg_line(say.cat, say.loc, service, p) for p in preregs[:10]]
+    refs = [i.filing.ref for i in items] + [p.ref for p in preregs]
+    rows = [[(say("view.btn_open", ref=ref), cb(Ns.SUPERVISE, Sv.VIEW, ref))] for ref in refs[:8]]
     await reply(update, context, "\n".join(lines), keyboard(rows))
     return END
 
@@ -81,6 +85,13 @@ async def _view(update: Update, context: Ctx, ref: str) -> None:
     user_id = user_of(update).id
     service = context.services.filings
     say = await words(update, context)
+    if is_preregistration(ref):
+        shown = await service.queries.preregistration_view(ref, user_id)
+        rows = []
+        if shown.may_acknowledge:
+            rows.append([(say(f"sv.btn.{Sv.ACK}"), cb(Ns.SUPERVISE, Sv.ACK, shown.prereg.ref))])
+        await reply(update, context, views.prereg_full(say.cat, say.loc, service, shown), keyboard(rows))
+        return
     filing = await service.queries.get(ref, user_id)
     snapshot = context.services.knowledge.current
     attachments = await service.queries.attachments(ref, user_id)
@@ -151,12 +162,17 @@ async def search(update: Update, context: Ctx, user: User) -> int:
     say = await words(update, context)
     criteria = await _criteria(context, terms)
     found = await service.queries.search(user.telegram_id, **criteria) if criteria is not None else []
-    if not found:
+    preregs = (
+        await service.queries.search_preregistrations(user.telegram_id, **criteria) if criteria is not None else []
+    )
+    if not found and not preregs:
         await reply(update, context, say("sv.search_none"))
         return END
-    lines = [say("sv.search_title", n=len(found))]
+    lines = [say("sv.search_title", n=len(found) + len(preregs))]
     lines += [views.list_line(say.cat, say.loc, service, f) for f in found[:20]]
-    rows = [[(say("view.btn_open", ref=f.ref), cb(Ns.SUPERVISE, Sv.VIEW, f.ref))] for f in found[:8]]
+    lines += [views.prereg_line(say.cat, say.loc, service, p) for p in preregs[:20]]
+    refs = [f.ref for f in found] + [p.ref for p in preregs]
+    rows = [[(say("view.btn_open", ref=ref), cb(Ns.SUPERVISE, Sv.VIEW, ref))] for ref in refs[:8]]
     await reply(update, context, "\n".join(lines), keyboard(rows))
     return END
 
