@@ -39,6 +39,7 @@ class Lang(StrEnum):
 class Kb(StrEnum):
     ARTICLE = "art"
     CASE = "case"
+    READ = "read"  # a case opened from a filing under review: to read, not to cite
 
 
 class Cite(StrEnum):

@@ -72,6 +72,22 @@ def applicant_line(cat: Catalogue, loc: str, user: User) -> str:
     )
 
 
+def selfcheck_lines(cat: Catalogue, loc: str, kb: KnowledgeBase, answers: dict[str, str]) -> list[str]:
+    """Each answered question in the questionnaire's order, as asked, with the answer given."""
+    questions = {q.id: q for q in kb.selfcheck.questions}
+    ordered = [q.id for q in kb.selfcheck.questions if q.id in answers]
+    ordered += [qid for qid in answers if qid not in questions]  # a question since removed from the questionnaire
+    return [
+        cat.t(
+            loc,
+            "view.selfcheck_line",
+            question=questions[qid].text if qid in questions else qid,
+            answer=cat.t(loc, f"check.{answers[qid]}"),
+        )
+        for qid in ordered
+    ]
+
+
 def full(
     cat: Catalogue,
     loc: str,
@@ -81,8 +97,9 @@ def full(
     events: list[FilingEvent],
     deadlines: list[DeadlineStatus],
     n_attachments: int,
+    applicant: User | None = None,
 ) -> str:
-    lines = [
+    lines: list[str] = [
         cat.t(
             loc,
             "view.title",
@@ -91,6 +108,8 @@ def full(
             state=state_label(cat, loc, filing),
         )
     ]
+    if applicant is not None:
+        lines.append(applicant_line(cat, loc, applicant))
     say = Words(cat, loc)
     for step in forms.steps(filing.kind):
         value = filing.body.get(step.name)
@@ -107,9 +126,8 @@ def full(
         elif step.kind == "preregs" and value:
             lines.append(cat.t(loc, "form.preview_line", label=label, value=say.join(value)))
         elif step.kind == "selfcheck" and value:
-            lines.append(
-                cat.t(loc, "form.preview_line", label=label, value=cat.t(loc, "form.selfcheck_attached", n=len(value)))
-            )
+            lines.append(cat.t(loc, "view.selfcheck_title", label=label))
+            lines += selfcheck_lines(cat, loc, kb, value)
     if n_attachments:
         lines.append(
             cat.t(

@@ -18,14 +18,14 @@ from bot.i18n import LOCALES
 from bot.users import SUPERVISING
 from handlers import filing_views as views
 from handlers import knowledge_views
-from handlers.callback_data import Callback, Decision, Lookback, Ns, Sv, as_id, cb, pattern
+from handlers.callback_data import Callback, Decision, Kb, Lookback, Ns, Sv, as_id, cb, pattern
 from handlers.context import Ctx, chat_of, user_of
 from handlers.conversations import conversation, end_others
 from handlers.guards import END, refuse, requires, stale
 from handlers.reply import keyboard, reply
 from handlers.texts import tell, words
 from storage.records import User
-from storage.records_filings import Attachment
+from storage.records_filings import Attachment, Filing
 
 # The conversation's one state: the supervisor is typing a text the pending action needs
 # (user_data[_PENDING] says which: a message, a note, a decision's reason, a clearing note …).
@@ -104,16 +104,31 @@ async def _view(update: Update, context: Ctx, ref: str) -> None:
         await service.queries.history(ref, user_id),
         await service.queries.deadlines(ref, user_id),
         len(attachments),
+        applicant=await service.queries.applicant(ref, user_id),
     )
-    await reply(update, context, text, await _action_buttons(update, context, filing.ref))
+    await reply(update, context, text)
     await _resend_attachments(update, context, attachments)
     if filing.kind == "request":
-        related = snapshot.matcher.related_cases(
-            "\n".join(str(filing.body.get(k, "")) for k in ("what_happened", "consequences", "motive")), k=3
-        )
-        if related.hits:
-            body, markup = knowledge_views.case_cards(say.cat, say.loc, snapshot.kb, related)
-            await reply(update, context, say("sv.related") + "\n" + body, markup)
+        await _cases(update, context, filing)
+    # The actions come last, under everything they act on.
+    await reply(update, context, say("sv.actions", ref=filing.ref), await _action_buttons(update, context, filing.ref))
+
+
+async def _cases(update: Update, context: Ctx, filing: Filing) -> None:
+    """The cases the cadre cited, each opened with one press, then related ones (no cite buttons)."""
+    say = await words(update, context)
+    snapshot = context.services.knowledge.current
+    cited = [c for c in (snapshot.kb.case(i) for i in filing.body.get("cited_cases") or []) if c]
+    if cited:
+        lines = [say("sv.cited")] + [say("sv.cited_line", n=n, title=c.title) for n, c in enumerate(cited, 1)]
+        rows = [[(say("sv.btn_case", n=n), cb(Ns.KB, Kb.READ, c.id))] for n, c in enumerate(cited, 1)]
+        await reply(update, context, "\n".join(lines), keyboard(rows))
+    related = snapshot.matcher.related_cases(
+        "\n".join(str(filing.body.get(k, "")) for k in ("what_happened", "consequences", "motive")), k=3
+    )
+    if related.hits:
+        body, markup = knowledge_views.case_cards(say.cat, say.loc, snapshot.kb, related, cite=False)
+        await reply(update, context, say("sv.related") + "\n" + body, markup)
 
 
 async def _resend_attachments(update: Update, context: Ctx, attachments: Sequence[Attachment]) -> None:

@@ -73,6 +73,11 @@ class FilingQueries:
             prereg.acknowledged_at is None and viewer.role in SUPERVISING and prereg.cadre_id != viewer_id,
         )
 
+    async def applicant(self, ref: str, viewer_id: int) -> User | None:
+        """Who filed it (name, unit, role, seconded), for whoever may see the filing."""
+        filing, _ = await self.access.load(ref, viewer_id)
+        return await self.ctx.storage.users.get(filing.cadre_id)
+
     async def get(self, ref: str, viewer_id: int) -> Filing:
         filing, _ = await self.access.load(ref, viewer_id)
         return filing
