@@ -72,6 +72,8 @@ class My(StrEnum):
     ANSWER = "ans"
     WITHDRAW = "wd"
     WITHDRAW_OK = "wdok"
+    EVIDENCE = "ev"
+    EVIDENCE_DONE = "evok"
 
 
 class Sv(StrEnum):

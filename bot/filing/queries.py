@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.filing import states
+from bot.filing import evidence, states
 from bot.filing.access import FilingAccess
 from bot.filing.context import FilingContext
 from bot.filing.deadlines import DeadlineStatus
@@ -97,6 +97,11 @@ class FilingQueries:
         """Every deadline of the filing, met, paused, open or overdue."""
         filing, _ = await self.access.load(ref, viewer_id)
         return await self.ctx.deadlines.of(filing.ref, self.ctx.now())
+
+    async def may_add_evidence(self, ref: str, viewer_id: int) -> bool:
+        """Whether to offer adding evidence (bot.filing.evidence; checked again on every file)."""
+        filing, _ = await self.access.load(ref, viewer_id)
+        return evidence.may_add(filing, viewer_id)
 
     async def actions(self, ref: str, viewer_id: int) -> list[states.Action]:
         """What this viewer may do now (to build buttons); every press is checked again."""
