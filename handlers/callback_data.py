@@ -39,6 +39,7 @@ class Lang(StrEnum):
 class Kb(StrEnum):
     ARTICLE = "art"
     CASE = "case"
+    READ = "read"  # a case opened from a filing under review: to read, not to cite
 
 
 class Cite(StrEnum):
@@ -71,6 +72,8 @@ class My(StrEnum):
     ANSWER = "ans"
     WITHDRAW = "wd"
     WITHDRAW_OK = "wdok"
+    EVIDENCE = "ev"
+    EVIDENCE_DONE = "evok"
 
 
 class Sv(StrEnum):

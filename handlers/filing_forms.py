@@ -239,7 +239,7 @@ async def on_file(update: Update, context: Ctx, user: User) -> int:
         return END
     kind = draft.kind
     step = forms.step(kind, draft.step)
-    evidence = _evidence(message_of(update))
+    evidence = evidence_of(message_of(update))
     if step is None or step.kind != "files" or evidence is None:
         await refuse(update, context, "form.file_not_now")
         return FILLING
@@ -261,7 +261,7 @@ class Evidence(TypedDict):
     size: int
 
 
-def _evidence(message: Message) -> Evidence | None:
+def evidence_of(message: Message) -> Evidence | None:
     """What the service needs to check and keep one photo or document; None if the message has neither."""
     if message.photo:
         photo = message.photo[-1]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.filing import forms
 from bot.filing.deadlines import DeadlineStatus
+from bot.filing.queries import PreRegView
 from bot.filing.service import FilingService
 from bot.i18n import Catalogue
 from handlers.texts import Words
 from knowledge.models import KnowledgeBase
+from storage.records import User
 from storage.records_filings import Filing, FilingEvent, PreRegistration
 
 
@@ -41,6 +43,51 @@ def prereg_line(cat: Catalogue, loc: str, service: FilingService, prereg: PreReg
     )
 
 
+def prereg_full(cat: Catalogue, loc: str, service: FilingService, shown: PreRegView) -> str:
+    prereg, applicant = shown.prereg, shown.applicant
+    lines: list[str] = [cat.t(loc, "view.prereg_title", ref=prereg.ref, at=service.format_time(prereg.created_at))]
+    if applicant is not None:
+        lines.append(applicant_line(cat, loc, applicant))
+    lines += [
+        cat.t(loc, "form.preview_line", label=cat.t(loc, "form.labels.what"), value=prereg.what),
+        cat.t(loc, "form.preview_line", label=cat.t(loc, "form.labels.why_urgent"), value=prereg.why_urgent),
+        cat.t(loc, "form.preview_line", label=cat.t(loc, "form.labels.expected_cost"), value=prereg.expected_cost),
+    ]
+    if prereg.acknowledged_at is not None:
+        who = shown.acknowledger.display_name if shown.acknowledger else ""
+        lines.append(cat.t(loc, "view.prereg_acked", at=service.format_time(prereg.acknowledged_at), name=who))
+    else:
+        lines.append(cat.t(loc, "view.prereg_waiting"))
+    return "\n".join(lines)
+
+
+def applicant_line(cat: Catalogue, loc: str, user: User) -> str:
+    return cat.t(
+        loc,
+        "view.applicant",
+        name=user.display_name or str(user.telegram_id),
+        unit=user.unit_name or cat.t(loc, "view.no_unit"),
+        role=cat.t(loc, f"roles.{user.role}"),
+        seconded=cat.t(loc, "view.seconded") if user.seconded else cat.t(loc, "view.not_seconded"),
+    )
+
+
+def selfcheck_lines(cat: Catalogue, loc: str, kb: KnowledgeBase, answers: dict[str, str]) -> list[str]:
+    """Each answered question in the questionnaire's order, as asked, with the answer given."""
+    questions = {q.id: q for q in kb.selfcheck.questions}
+    ordered = [q.id for q in kb.selfcheck.questions if q.id in answers]
+    ordered += [qid for qid in answers if qid not in questions]  # a question since removed from the questionnaire
+    return [
+        cat.t(
+            loc,
+            "view.selfcheck_line",
+            question=questions[qid].text if qid in questions else qid,
+            answer=cat.t(loc, f"check.{answers[qid]}"),
+        )
+        for qid in ordered
+    ]
+
+
 def full(
     cat: Catalogue,
     loc: str,
@@ -50,8 +97,9 @@ def full(
     events: list[FilingEvent],
     deadlines: list[DeadlineStatus],
     n_attachments: int,
+    applicant: User | None = None,
 ) -> str:
-    lines = [
+    lines: list[str] = [
         cat.t(
             loc,
             "view.title",
@@ -60,6 +108,8 @@ def full(
             state=state_label(cat, loc, filing),
         )
     ]
+    if applicant is not None:
+        lines.append(applicant_line(cat, loc, applicant))
     say = Words(cat, loc)
     for step in forms.steps(filing.kind):
         value = filing.body.get(step.name)
@@ -76,9 +126,8 @@ def full(
         elif step.kind == "preregs" and value:
             lines.append(cat.t(loc, "form.preview_line", label=label, value=say.join(value)))
         elif step.kind == "selfcheck" and value:
-            lines.append(
-                cat.t(loc, "form.preview_line", label=label, value=cat.t(loc, "form.selfcheck_attached", n=len(value)))
-            )
+            lines.append(cat.t(loc, "view.selfcheck_title", label=label))
+            lines += selfcheck_lines(cat, loc, kb, value)
     if n_attachments:
         lines.append(
             cat.t(

@@ -129,10 +129,10 @@ async def show(update: Update, context: Ctx) -> None:
     if data and data.action == Kb.ARTICLE and (article := kb.article(data.arg)):
         await reply(update, context, views.article_text(article))
         return
-    if data and data.action == Kb.CASE and (case := kb.case(data.arg)):
+    if data and data.action in (Kb.CASE, Kb.READ) and (case := kb.case(data.arg)):
         if await allowed(update, context) is None:
             return
-        cite = [(say("kb.btn_cite_one"), cb(Ns.CITE, Cite.CITE, case.id))]
+        cite = [(say("kb.btn_cite_one"), cb(Ns.CITE, Cite.CITE, case.id))] if data.action == Kb.CASE else []
         await reply(update, context, views.case_full(say.cat, say.loc, case), keyboard([cite]))
         return
     await refuse(update, context, "kb.not_found")

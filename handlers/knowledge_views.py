@@ -15,11 +15,13 @@ _BOUNDARIES = ("law", "org_interest", "others_rights")
 
 
 def case_cards(
-    cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult, extra_rows=()
+    cat: Catalogue, loc: str, kb: KnowledgeBase, result: MatchResult, extra_rows=(), cite: bool = True
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """The cases found, each with a detail button and (``cite``: where the reader may file) a cite
+    button; without ``cite`` a case opens to be read only (a supervisor reviewing a filing)."""
     lines = [cat.t(loc, "kb.ambiguous" if result.ambiguous else "kb.cases_title", n=len(result.hits))]
     buttons: list[tuple[str, str]] = []
-    cite: list[tuple[str, str]] = []
+    cites: list[tuple[str, str]] = []
     say = Words(cat, loc)
     for n, hit in enumerate(result.hits, start=1):
         case = kb.case(hit.id)
@@ -36,11 +38,11 @@ def case_cards(
                 why=why,
             )
         )
-        buttons.append((cat.t(loc, "kb.btn_detail", n=n), cb(Ns.KB, Kb.CASE, case.id)))
-        cite.append((cat.t(loc, "kb.btn_cite", n=n), cb(Ns.CITE, Cite.CITE, case.id)))
+        buttons.append((cat.t(loc, "kb.btn_detail", n=n), cb(Ns.KB, Kb.CASE if cite else Kb.READ, case.id)))
+        cites.append((cat.t(loc, "kb.btn_cite", n=n), cb(Ns.CITE, Cite.CITE, case.id)))
     if result.pivot:  # the best cases disagree on the outcome: say what tips the balance
         lines.append(cat.t(loc, f"kb.pivot.{result.pivot}"))
-    rows = [buttons, cite, *extra_rows]
+    rows = [buttons, cites, *extra_rows] if cite else [buttons, *extra_rows]
     return "\n".join(lines), keyboard(rows)
 
 

@@ -13,19 +13,19 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.clock import day_bounds, show
 from bot.filing import states
 from bot.filing.errors import FilingError
-from bot.filing.references import normalize_ref
+from bot.filing.references import is_preregistration, normalize_ref
 from bot.i18n import LOCALES
 from bot.users import SUPERVISING
 from handlers import filing_views as views
 from handlers import knowledge_views
-from handlers.callback_data import Callback, Decision, Lookback, Ns, Sv, as_id, cb, pattern
+from handlers.callback_data import Callback, Decision, Kb, Lookback, Ns, Sv, as_id, cb, pattern
 from handlers.context import Ctx, chat_of, user_of
 from handlers.conversations import conversation, end_others
 from handlers.guards import END, refuse, requires, stale
 from handlers.reply import keyboard, reply
 from handlers.texts import tell, words
 from storage.records import User
-from storage.records_filings import Attachment
+from storage.records_filings import Attachment, Filing
 
 # The conversation's one state: the supervisor is typing a text the pending action needs
 # (user_data[_PENDING] says which: a message, a note, a decision's reason, a clearing note …).
@@ -57,12 +57,16 @@ async def queue(update: Update, context: Ctx, user: User) -> int:
     service = context.services.filings
     say = await words(update, context)
     items = await service.queries.queue(user.telegram_id)
-    if not items:
+    # Pre-registrations stay in the queue until acknowledged.
+    preregs = await service.queries.open_preregistrations(user.telegram_id)
+    if not items and not preregs:
         await reply(update, context, say("sv.queue_empty"))
         return END
-    lines = [say("sv.queue_title", n=len(items))]
+    lines = [say("sv.queue_title", n=len(items) + len(preregs))]
     lines += [views.list_line(say.cat, say.loc, service, i.filing, overdue=i.overdue) for i in items[:20]]
-    rows = [[(say("view.btn_open", ref=i.filing.ref), cb(Ns.SUPERVISE, Sv.VIEW, i.filing.ref))] for i in items[:8]]
+    lines += [views.prereg_line(say.cat, say.loc, service, p) for p in preregs[:10]]
+    refs = [i.filing.ref for i in items] + [p.ref for p in preregs]
+    rows = [[(say("view.btn_open", ref=ref), cb(Ns.SUPERVISE, Sv.VIEW, ref))] for ref in refs[:8]]
     await reply(update, context, "\n".join(lines), keyboard(rows))
     return END
 
@@ -81,6 +85,13 @@ async def _view(update: Update, context: Ctx, ref: str) -> None:
     user_id = user_of(update).id
     service = context.services.filings
     say = await words(update, context)
+    if is_preregistration(ref):
+        shown = await service.queries.preregistration_view(ref, user_id)
+        rows = []
+        if shown.may_acknowledge:
+            rows.append([(say(f"sv.btn.{Sv.ACK}"), cb(Ns.SUPERVISE, Sv.ACK, shown.prereg.ref))])
+        await reply(update, context, views.prereg_full(say.cat, say.loc, service, shown), keyboard(rows))
+        return
     filing = await service.queries.get(ref, user_id)
     snapshot = context.services.knowledge.current
     attachments = await service.queries.attachments(ref, user_id)
@@ -93,16 +104,31 @@ async def _view(update: Update, context: Ctx, ref: str) -> None:
         await service.queries.history(ref, user_id),
         await service.queries.deadlines(ref, user_id),
         len(attachments),
+        applicant=await service.queries.applicant(ref, user_id),
     )
-    await reply(update, context, text, await _action_buttons(update, context, filing.ref))
+    await reply(update, context, text)
     await _resend_attachments(update, context, attachments)
     if filing.kind == "request":
-        related = snapshot.matcher.related_cases(
-            "\n".join(str(filing.body.get(k, "")) for k in ("what_happened", "consequences", "motive")), k=3
-        )
-        if related.hits:
-            body, markup = knowledge_views.case_cards(say.cat, say.loc, snapshot.kb, related)
-            await reply(update, context, say("sv.related") + "\n" + body, markup)
+        await _cases(update, context, filing)
+    # The actions come last, under everything they act on.
+    await reply(update, context, say("sv.actions", ref=filing.ref), await _action_buttons(update, context, filing.ref))
+
+
+async def _cases(update: Update, context: Ctx, filing: Filing) -> None:
+    """The cases the cadre cited, each opened with one press, then related ones (no cite buttons)."""
+    say = await words(update, context)
+    snapshot = context.services.knowledge.current
+    cited = [c for c in (snapshot.kb.case(i) for i in filing.body.get("cited_cases") or []) if c]
+    if cited:
+        lines = [say("sv.cited")] + [say("sv.cited_line", n=n, title=c.title) for n, c in enumerate(cited, 1)]
+        rows = [[(say("sv.btn_case", n=n), cb(Ns.KB, Kb.READ, c.id))] for n, c in enumerate(cited, 1)]
+        await reply(update, context, "\n".join(lines), keyboard(rows))
+    related = snapshot.matcher.related_cases(
+        "\n".join(str(filing.body.get(k, "")) for k in ("what_happened", "consequences", "motive")), k=3
+    )
+    if related.hits:
+        body, markup = knowledge_views.case_cards(say.cat, say.loc, snapshot.kb, related, cite=False)
+        await reply(update, context, say("sv.related") + "\n" + body, markup)
 
 
 async def _resend_attachments(update: Update, context: Ctx, attachments: Sequence[Attachment]) -> None:
@@ -151,12 +177,17 @@ async def search(update: Update, context: Ctx, user: User) -> int:
     say = await words(update, context)
     criteria = await _criteria(context, terms)
     found = await service.queries.search(user.telegram_id, **criteria) if criteria is not None else []
-    if not found:
+    preregs = (
+        await service.queries.search_preregistrations(user.telegram_id, **criteria) if criteria is not None else []
+    )
+    if not found and not preregs:
         await reply(update, context, say("sv.search_none"))
         return END
-    lines = [say("sv.search_title", n=len(found))]
+    lines = [say("sv.search_title", n=len(found) + len(preregs))]
     lines += [views.list_line(say.cat, say.loc, service, f) for f in found[:20]]
-    rows = [[(say("view.btn_open", ref=f.ref), cb(Ns.SUPERVISE, Sv.VIEW, f.ref))] for f in found[:8]]
+    lines += [views.prereg_line(say.cat, say.loc, service, p) for p in preregs[:20]]
+    refs = [f.ref for f in found] + [p.ref for p in preregs]
+    rows = [[(say("view.btn_open", ref=ref), cb(Ns.SUPERVISE, Sv.VIEW, ref))] for ref in refs[:8]]
     await reply(update, context, "\n".join(lines), keyboard(rows))
     return END
 

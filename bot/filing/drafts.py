@@ -9,6 +9,7 @@ from typing import Any
 from bot.filing import forms, relative_time
 from bot.filing.context import FilingContext
 from bot.filing.errors import FilingError
+from bot.filing.evidence import check_file
 from bot.filing.forms import Step
 from bot.filing.notify import FilingNotices
 from storage.records_filings import Attachment, Draft
@@ -69,22 +70,13 @@ class DraftService:
         """Keep a photo or document sent while drafting; checked for type, size and count."""
         _check_kind(kind)
         limits, storage = self.ctx.limits, self.ctx.storage
-        mime = (mime or "").lower().strip()
-        if mime not in limits.allowed_mime:
-            raise FilingError("filing.error.file_type", mime=mime or "?")
-        # Telegram may omit a document's size (0 here): we never download evidence, so an unknown
-        # size is accepted; a known one over the limit is not.
-        if size < 0 or size > limits.max_file_bytes:
-            raise FilingError("filing.error.file_too_large", limit_mb=limits.max_file_bytes // (1024 * 1024))
-        if not file_id or len(file_id) > 256:
-            raise FilingError("filing.error.bad_attachment")
+        check_file(limits, file_id=file_id, mime=mime, size=size, already=0)
         async with storage.transaction():
             draft = await storage.drafts.load(user_id, kind)
             if draft is None:
                 draft = await storage.drafts.save(user_id, kind, "evidence", {}, self.ctx.now())
             existing = await storage.attachments.of_draft(draft.id)
-            if len(existing) >= limits.max_attachments:
-                raise FilingError("filing.error.too_many_files", limit=limits.max_attachments)
+            mime = check_file(limits, file_id=file_id, mime=mime, size=size, already=len(existing))
             return await storage.attachments.add(
                 owner_id=user_id,
                 file_id=file_id,

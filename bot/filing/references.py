@@ -65,6 +65,12 @@ def normalize_ref(text: object) -> str | None:
     return str(parsed) if parsed else None
 
 
+def is_preregistration(text: object) -> bool:
+    """A reference to a pre-registration (``PR-…``), which lives apart from the filings."""
+    parsed = parse_ref(text)
+    return parsed is not None and parsed.prefix == "PR"
+
+
 def is_canonical(text: str) -> bool:
     return bool(_REF.fullmatch(text)) and normalize_ref(text) == text
 

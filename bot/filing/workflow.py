@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.filing import states
+from bot.filing import evidence, states
 from bot.filing.access import FilingAccess
 from bot.filing.context import FilingContext
 from bot.filing.errors import TransitionError
@@ -19,7 +19,7 @@ from bot.filing.notify import FilingNotices
 from bot.filing.states import Action
 from bot.users import SUPERVISING
 from storage.records import User
-from storage.records_filings import Deadline, Filing, FilingEvent, FilingKind, FilingState, Visibility
+from storage.records_filings import Attachment, Deadline, Filing, FilingEvent, FilingKind, FilingState, Visibility
 
 
 class WorkflowService:
@@ -95,6 +95,43 @@ class WorkflowService:
     async def message_cadre(self, ref: str, actor_id: int, text: str) -> FilingEvent:
         """A message to the cadre that changes no state (kept in the history the cadre sees)."""
         return await self._event(ref, actor_id, "message", text, "cadre", notify_key="filing.notify.message")
+
+    async def add_evidence(
+        self,
+        ref: str,
+        cadre_id: int,
+        *,
+        file_id: str,
+        name: str,
+        mime: str,
+        size: int,
+        file_unique_id: str | None = None,
+    ) -> Attachment:
+        """One photo or document added by the filer to their undecided request (bot.filing.evidence):
+        on file with the others, in the history and the audit log, and the supervisors are told."""
+        ctx, storage = self.ctx, self.ctx.storage
+        async with storage.transaction():
+            filing, actor = await self.access.load(ref, cadre_id)
+            evidence.check_addition(filing, cadre_id)
+            already = await storage.attachments.of_filing(filing.ref)
+            checked = evidence.check_file(ctx.limits, file_id=file_id, mime=mime, size=size, already=len(already))
+            now = ctx.now()
+            attachment = await storage.attachments.add(
+                owner_id=cadre_id,
+                file_id=file_id,
+                name=(name or "")[:200],
+                mime=checked,
+                size=size,
+                at=now,
+                filing_ref=filing.ref,
+                file_unique_id=file_unique_id,
+            )
+            payload = {"attachment": attachment.id, "mime": checked}
+            event = await self._record(filing, actor, evidence.ACTION, filing.state, "", "cadre", payload, now)
+            await self.notices.to_supervisors(
+                filing, "filing.notify.evidence_added", f"{filing.ref}:ev{event.id}", purpose="evidence", ref=filing.ref
+            )
+        return attachment
 
     async def _event(
         self, ref: str, actor_id: int, action: str, text: str, visibility: Visibility, notify_key: str | None

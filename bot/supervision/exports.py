@@ -1,4 +1,7 @@
-"""The internal exports (CSV, XLSX): one row per filing, no free text, the cadre as a Telegram id."""
+"""The internal exports (CSV, XLSX): one row per filing, no free text, the cadre as a Telegram id.
+
+Pre-registrations (报备) are not filings: the XLSX gives them a sheet of their own, with their own
+columns (PREREG_COLUMNS); the CSV, one table of filings for machines, leaves them out."""
 
 from __future__ import annotations
 
@@ -12,11 +15,21 @@ from typing import Any
 from bot.clock import show, zone
 from bot.filing.models import ToleranceRequestBody, body_of
 from bot.filing.workdays import WorkCalendar
-from bot.supervision.stats import durations, gather, is_decided_late, overdue_deadlines
+from bot.supervision.stats import acknowledged_within_day, durations, gather, is_decided_late, overdue_deadlines
 from storage.protocols import Storage
 from storage.timestamps import stamp
 
-__all__ = ["COLUMNS", "ExportRows", "as_rows", "export_rows", "export_xlsx", "write_csv", "write_xlsx", "xlsx_value"]
+__all__ = [
+    "COLUMNS",
+    "PREREG_COLUMNS",
+    "ExportRows",
+    "as_rows",
+    "export_rows",
+    "export_xlsx",
+    "write_csv",
+    "write_xlsx",
+    "xlsx_value",
+]
 
 COLUMNS: tuple[str, ...] = (
     "ref",
@@ -39,6 +52,14 @@ COLUMNS: tuple[str, ...] = (
     "attachments",
 )
 
+PREREG_COLUMNS: tuple[str, ...] = (
+    "ref",
+    "unit",
+    "cadre_telegram_id",
+    "created_at",
+    "acknowledged_at",
+    "acknowledged_within_day",
+)
 
 # ---- exports ---------------------------------------------------------------------------------------
 
@@ -47,6 +68,7 @@ COLUMNS: tuple[str, ...] = (
 class ExportRows:
     requests: list[dict[str, Any]] = field(default_factory=list)
     feedback: list[dict[str, Any]] = field(default_factory=list)
+    preregs: list[dict[str, Any]] = field(default_factory=list)
 
     def all(self) -> list[dict[str, Any]]:
         return [*self.requests, *self.feedback]
@@ -97,6 +119,19 @@ async def export_rows(
             "attachments": facts.attachments.get(filing.ref, 0),
         }
         (rows.requests if filing.kind == "request" else rows.feedback).append(row)
+    for prereg in facts.preregs:
+        if not (facts.in_period(prereg.created_at) or facts.in_period(prereg.acknowledged_at)):
+            continue
+        rows.preregs.append(
+            {
+                "ref": prereg.ref,
+                "unit": facts.unit_name(prereg.unit_id),
+                "cadre_telegram_id": prereg.cadre_id,
+                "created_at": stamp(prereg.created_at),
+                "acknowledged_at": _stamp(prereg.acknowledged_at),
+                "acknowledged_within_day": int(acknowledged_within_day(prereg)),
+            }
+        )
     return rows
 
 
@@ -138,8 +173,8 @@ def write_csv(rows: ExportRows | Iterable[Mapping[str, Any]], path: Path | str) 
     return path
 
 
-_TIMES = ("created_at", "accepted_at", "decided_at", "corrected_at")
-_FLAGS = ("overdue", "decided_late", "consent_public")
+_TIMES = ("created_at", "accepted_at", "decided_at", "corrected_at", "acknowledged_at")
+_FLAGS = ("overdue", "decided_late", "consent_public", "acknowledged_within_day")
 
 
 def xlsx_value(name: str, value: Any, say: Callable[[str], str], tz: tzinfo) -> Any:
@@ -166,8 +201,8 @@ def write_xlsx(
     locale: str = "zh",
     tz: tzinfo | None = None,
 ) -> Path:
-    """Two sheets, requests and feedback, each with a bold, frozen header row, in ``locale``'s words;
-    times in ``tz`` (default: the deployment's zone)."""
+    """Three sheets, requests, feedback and pre-registrations, each with a bold, frozen header row,
+    in ``locale``'s words; times in ``tz`` (default: the deployment's zone)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -186,13 +221,18 @@ def write_xlsx(
     first = book.active
     assert first is not None
     book.remove(first)
-    headers = [say(f"exports.column.{c}") for c in COLUMNS]
-    for title, sheet_rows in (("exports.sheet_requests", data.requests), ("exports.sheet_feedback", data.feedback)):
+    sheets = (
+        ("exports.sheet_requests", COLUMNS, data.requests),
+        ("exports.sheet_feedback", COLUMNS, data.feedback),
+        ("exports.sheet_preregs", PREREG_COLUMNS, data.preregs),
+    )
+    for title, columns, sheet_rows in sheets:
+        headers = [say(f"exports.column.{c}") for c in columns]
         sheet = book.create_sheet(say(title))
         sheet.append(headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        shown = [[_cell(xlsx_value(c, row.get(c, ""), say, zone_)) for c in COLUMNS] for row in sheet_rows]
+        shown = [[_cell(xlsx_value(c, row.get(c, ""), say, zone_)) for c in columns] for row in sheet_rows]
         for values in shown:
             sheet.append(values)
         sheet.freeze_panes = "A2"

@@ -22,6 +22,9 @@ Definitions (the same in every module of this package):
 * **Decided late**: the decision closed the ``decide`` deadline after its due time.
 * **Look-back**: items reviewed (confirmed or corrected) in the period; correction rate =
   corrected / reviewed (``None`` when nothing was reviewed).
+* **Pre-registrations** (报备) are counted when *created* in the period; **acknowledged within a
+  day**: the first acknowledgement came less than 24 hours (calendar time, since an emergency does
+  not wait for a working day) after the pre-registration; its share is of those created.
 * For feedback, the export's ``accepted_at`` is when it was read and ``decided_at`` when it was
   answered or forwarded.
 """
@@ -43,7 +46,7 @@ from pydantic import BaseModel, Field
 from bot.filing import states
 from bot.filing.workdays import DAY, WorkCalendar
 from storage.protocols import Storage
-from storage.records_filings import Deadline, Filing, LookbackItem
+from storage.records_filings import Deadline, Filing, LookbackItem, PreRegistration
 from storage.timestamps import stamp
 
 __all__ = [
@@ -80,6 +83,10 @@ class UnitStats(BaseModel):
     lookback_reviewed: int = 0
     lookback_corrected: int = 0
     correction_rate: float | None = None
+    preregs: int = 0
+    preregs_acknowledged: int = 0
+    preregs_acknowledged_within_day: int = 0
+    prereg_within_day_rate: float | None = None
 
 
 class Stats(BaseModel):
@@ -95,7 +102,7 @@ class Stats(BaseModel):
     @property
     def empty(self) -> bool:
         t = self.total
-        return not (t.requests or t.decided or t.feedback or t.lookback_reviewed or t.overdue_now)
+        return not (t.requests or t.decided or t.feedback or t.lookback_reviewed or t.overdue_now or t.preregs)
 
 
 # ---- gathering -----------------------------------------------------------------------------------
@@ -111,6 +118,7 @@ class Facts:
     deadlines: dict[str, list[Deadline]]
     attachments: Counter[str]
     lookback: list[LookbackItem]
+    preregs: list[PreRegistration]
     lo: datetime | None
     hi: datetime | None
 
@@ -171,7 +179,15 @@ async def gather(
     attachments: Counter[str] = Counter(await storage.attachments.counts())
     names = {u.id: u.name for u in await storage.units.all()}
     items = await storage.lookbacks.items()
-    return Facts(filings, names, first, deadlines, attachments, items, lo, hi)
+    preregs = await storage.preregs.by_units(unit_ids)
+    return Facts(filings, names, first, deadlines, attachments, items, preregs, lo, hi)
+
+
+ACK_WITHIN = timedelta(days=1)
+
+
+def acknowledged_within_day(prereg: PreRegistration) -> bool:
+    return prereg.acknowledged_at is not None and prereg.acknowledged_at - prereg.created_at < ACK_WITHIN
 
 
 def _percentile(values: Sequence[float], share: float) -> float:
@@ -207,6 +223,9 @@ class _Tally:
         self.late = 0
         self.reviewed = 0
         self.corrected = 0
+        self.preregs = 0
+        self.acknowledged = 0
+        self.within_day = 0
 
     def result(self) -> UnitStats:
         has_time = bool(self.workdays)
@@ -228,6 +247,10 @@ class _Tally:
             lookback_reviewed=self.reviewed,
             lookback_corrected=self.corrected,
             correction_rate=round(self.corrected / self.reviewed, 4) if self.reviewed else None,
+            preregs=self.preregs,
+            preregs_acknowledged=self.acknowledged,
+            preregs_acknowledged_within_day=self.within_day,
+            prereg_within_day_rate=round(self.within_day / self.preregs, 4) if self.preregs else None,
         )
 
 
@@ -308,6 +331,13 @@ async def compute_stats(
         for t in (tally(filing.unit_id), total):
             t.reviewed += 1
             t.corrected += item.result == "corrected"
+    for prereg in facts.preregs:
+        if not facts.in_period(prereg.created_at):
+            continue
+        for t in (tally(prereg.unit_id), total):
+            t.preregs += 1
+            t.acknowledged += prereg.acknowledged_at is not None
+            t.within_day += acknowledged_within_day(prereg)
     units = sorted(tallies.values(), key=lambda t: (t.unit_id is None, t.unit, t.unit_id or 0))
     return Stats(
         start=start,
@@ -386,6 +416,18 @@ def _unit_block(t: Callable[..., str], locale: str, u: UnitStats, title: str) ->
             for s, n in u.feedback_by_state.items()
         )
         lines.append(t(locale, "reports.feedback", n=u.feedback, states=_safe(parts)))
+    if u.preregs:
+        rate = f"{round((u.prereg_within_day_rate or 0) * 100)}%"
+        lines.append(
+            t(
+                locale,
+                "reports.preregs",
+                n=u.preregs,
+                acknowledged=u.preregs_acknowledged,
+                within_day=u.preregs_acknowledged_within_day,
+                rate=rate,
+            )
+        )
     return lines
 
 

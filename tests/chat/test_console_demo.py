@@ -53,11 +53,14 @@ async def test_supervisor_presses_an_earlier_keyboard_asks_and_saves_files(chat:
     submitted = await type_("11")
     ref = re.search(r"RC-\d{4}-\d{6}", submitted).group(0)
 
-    # The supervisor's /view ends on the related cases; the action keyboard is pressed by message number.
+    # The supervisor's /view ends on its action keyboard; an earlier one is pressed by message number.
     await type_(f"/as {SUPERVISOR}")
     view = await type_(f"/view {ref}")
-    actions = _number_of(view, "受理时限")
-    assert "据此申请" in view.rsplit(f"#{actions} bot", 1)[1]  # the last keyboard is not the actions'
+    actions = _number_of(view, "办理操作")
+    related = _number_of(view, "可参考的指导性案例")
+    assert related < actions and not view.rsplit(f"#{actions} bot", 1)[1].count("#")  # the actions come last
+    case = await type_(f"!{related}.1")
+    assert "详情" not in case and "据此申请" not in case and "引用此案例" not in case, case
     accepted = await type_(f"!{actions}.1")
     assert "已受理" in accepted, accepted
 

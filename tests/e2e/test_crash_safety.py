@@ -223,7 +223,7 @@ async def test_supervisor_killed_mid_decision(telegram: FakeTelegram, bot: BotPr
     mark = telegram.mark()
     telegram.user_presses(SUP, notice, f"sv:acc:{ref}")
     await telegram.reply_to(SUP, "已受理", mark)
-    view = await say(telegram, SUP, f"/view {ref}", "认定时限", buttons=True)
+    view = await say(telegram, SUP, f"/view {ref}", "办理操作", buttons=True)
     mark = telegram.mark()
     telegram.user_presses(SUP, view, f"sv:dec:{ref}")
     outcome = await telegram.reply_to(SUP, "作出认定", mark, buttons=True)

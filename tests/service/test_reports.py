@@ -168,7 +168,7 @@ async def test_exports_csv_and_xlsx(scenario: Scenario, tmp_path: Path) -> None:
     xlsx_path = write_xlsx(rows, tmp_path / "report.xlsx")
     book = load_workbook(xlsx_path)
     # For people, in Chinese: sheet names, headers and values from the catalogue, Beijing time.
-    assert book.sheetnames == ["容错申请", "借调干部反馈"]
+    assert book.sheetnames == ["容错申请", "借调干部反馈", "事前事中报备"]
     sheet = book["容错申请"]
     zh = Catalogue("zh")
     assert [c.value for c in sheet[1]] == [zh.raw("zh", f"exports.column.{c}") for c in COLUMNS]
@@ -192,7 +192,8 @@ async def test_exports_csv_and_xlsx(scenario: Scenario, tmp_path: Path) -> None:
     assert feedback.cell(2, col["state"]).value == zh.raw("zh", "filing.state.answered")
     assert feedback.cell(2, col["decided_at"]).value
     english = load_workbook(write_xlsx(rows, tmp_path / "en.xlsx", locale="en"))
-    assert english.sheetnames == ["Requests", "Feedback"] and english["Requests"].cell(1, 1).value == "Reference"
+    assert english.sheetnames == ["Requests", "Feedback", "Pre-registrations"]
+    assert english["Requests"].cell(1, 1).value == "Reference"
 
 
 async def test_export_neutralises_formulas(tmp_path: Path) -> None:
