@@ -170,10 +170,10 @@ async def queue(request: web.Request) -> web.Response:
 async def choose_locale(request: web.Request) -> web.StreamResponse:
     """The zh/en switch: kept for this session only; the chat's own language setting stays as it was."""
     form = await request.post()
-    locale = _text(form, "locale")
+    locale = form_text(form, "locale")
     if locale in labels.LOCALES:
         request.app[DESK].set_locale(request[SESSION], locale)
-    back = _text(form, "back")
+    back = form_text(form, "back")
     # Only a path on this desk: the form cannot be turned into an open redirect.
     if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = "/queue"
@@ -232,7 +232,7 @@ async def filing_page(request: web.Request, status: int = 200, error: str | None
     )
 
 
-def _text(form: Any, name: str) -> str:
+def form_text(form: Any, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
@@ -246,17 +246,17 @@ async def act(request: web.Request) -> web.StreamResponse:
         if action == "accept":
             await workflow.accept(ref, actor)
         elif action == "request_info":
-            await workflow.request_info(ref, actor, _text(form, "message"))
+            await workflow.request_info(ref, actor, form_text(form, "message"))
         elif action == "note":
-            await workflow.add_internal_note(ref, actor, _text(form, "message"))
+            await workflow.add_internal_note(ref, actor, form_text(form, "message"))
         elif action == "message":
-            await workflow.message_cadre(ref, actor, _text(form, "message"))
+            await workflow.message_cadre(ref, actor, form_text(form, "message"))
         elif action == "decide":
             await workflow.decide(
                 ref,
                 actor,
-                _text(form, "outcome"),
-                _text(form, "reason"),
+                form_text(form, "outcome"),
+                form_text(form, "reason"),
                 {name: form.get(f"boundary_{name}") == "kept" for name in states.BOUNDARIES},
                 [int(d) for d in form.getall("distinction", []) if isinstance(d, str) and d.isdigit()],
             )

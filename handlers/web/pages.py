@@ -1,0 +1,12 @@
+"""Every page of the desk, registered on one application."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handlers.web import lookback, routes
+
+
+def add_all(app: web.Application) -> None:
+    routes.add_routes(app)
+    lookback.add_lookback_routes(app)
