@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.web import lookback, routes
+from handlers.web import lookback, routes, stats
 
 
 def add_all(app: web.Application) -> None:
     routes.add_routes(app)
     lookback.add_lookback_routes(app)
+    stats.add_stats_routes(app)
