@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handlers.web import audit, lookback, routes, stats
+from handlers.web import audit, kb, lookback, routes, stats
 
 
 def add_all(app: web.Application) -> None:
@@ -12,3 +12,4 @@ def add_all(app: web.Application) -> None:
     lookback.add_lookback_routes(app)
     stats.add_stats_routes(app)
     audit.add_audit_routes(app)
+    kb.add_kb_routes(app)
