@@ -77,3 +77,19 @@ async def test_roles_forgeries_and_other_units(chat: LocalChat) -> None:
         assert "/signin/" not in " ".join(m.plain for m in refused)
     finally:
         await server.stop()
+
+
+async def test_a_decided_and_corrected_filing_shows_its_decision_in_words(chat: LocalChat) -> None:
+    ref, _ = await _filed(chat)
+    workflow = chat.services.filings.workflow
+    await workflow.accept(ref, SUP)
+    kept = {"law": True, "org_interest": True, "others_rights": True}
+    await workflow.decide(ref, SUP, "partially_tolerated", "部分程序欠规范，但出于公心，部分容错。", kept, [1])
+    server = await start_web(chat.application, chat.services, "127.0.0.1:0")
+    try:
+        async with signed_in(chat, server, SUP) as desk:
+            status, html = await desk.get(f"/filing/{ref}")
+            assert status == 200 and "部分容错" in html and "部分程序欠规范" in html
+            assert "partially_tolerated" not in html.replace('value="partially_tolerated"', "")
+    finally:
+        await server.stop()
