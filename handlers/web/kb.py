@@ -79,7 +79,7 @@ async def kb_page(request: web.Request) -> web.Response:
             changes = _changes(t, await between(services, user, old, new))
         except KbStateError as exc:
             error, status = t(exc.key, **exc.values), 404
-    return render(request, "kb.html", status=status, versions=rows, old=old, new=new, changes=changes, error=error)
+    return render(request, "kb_page.html", status=status, versions=rows, old=old, new=new, changes=changes, error=error)
 
 
 def add_kb_routes(app: web.Application) -> None:

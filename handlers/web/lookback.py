@@ -34,7 +34,7 @@ async def lookback_page(request: web.Request, status: int = 200, error: str | No
     ]
     return render(
         request,
-        "lookback.html",
+        "lookback_page.html",
         status=status,
         runs=runs,
         error=error,
