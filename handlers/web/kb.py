@@ -35,7 +35,7 @@ def _changes(t: Say, changes: list[SectionDiff]) -> list[dict[str, object]]:
             ),
             "added": t("kbadmin.diff_added", ids=", ".join(c.added)) if c.added else "",
             "changed": [
-                t("kbadmin.diff_changed", id=entry, fields="、".join(t.maybe(f"kbadmin.fields.{f}", f) for f in fields))
+                t("kbadmin.diff_changed", id=entry, fields=t.join(t.maybe(f"kbadmin.fields.{f}", f) for f in fields))
                 for entry, fields in c.changed.items()
             ],
             "removed": t("kbadmin.diff_removed", ids=", ".join(c.removed)) if c.removed else "",

@@ -5,6 +5,7 @@ Presentation only: which catalogue key names a field, an action, a deadline; no 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,10 @@ class Say:
 
     def __call__(self, key: str, **values: object) -> Markup:
         return Markup(self.catalogue.t(self.locale, key, **values))
+
+    def join(self, items: Iterable[str]) -> str:
+        """A short list the way the language writes one (、 in Chinese, a comma in English)."""
+        return self.catalogue.raw(self.locale, "common.sep_list").join(items)
 
     def maybe(self, key: str, fallback: str) -> str:
         return self(key) if self.catalogue.has(key, self.locale) else fallback
