@@ -12,7 +12,7 @@ from telegram.ext import Application
 from bot.filing.workdays import Clock
 from bot.services import Services
 from bot.webdesk.signin import WebDesk
-from handlers.web import routes
+from handlers.web import pages, routes
 
 
 @dataclass
@@ -45,7 +45,7 @@ async def start_web(
     app[routes.SERVICES] = services
     app[routes.DESK] = desk
     app[routes.TEMPLATES] = routes.templates()
-    routes.add_routes(app)
+    pages.add_all(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     host, port = split_listen(listen)

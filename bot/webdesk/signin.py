@@ -85,6 +85,8 @@ class WebDesk:
         self.limiter = limiter or SignInLimiter()
         self._links: dict[str, _Link] = {}
         self._sessions: dict[str, WebSession] = {}
+        # The language chosen on the desk, per session; without a choice the user's chat language.
+        self._locales: dict[str, str] = {}
 
     async def _supervising(self, telegram_id: int) -> User:
         user = await self.users.get(telegram_id)
@@ -143,6 +145,7 @@ class WebDesk:
             return None
         if session.expires <= self.clock.now():
             self._sessions.pop(session.id, None)
+            self._locales.pop(session.id, None)
             return None
         try:
             user = await self._supervising(session.telegram_id)
@@ -157,10 +160,19 @@ class WebDesk:
 
     def logout(self, session: WebSession) -> None:
         self._sessions.pop(session.id, None)
+        self._locales.pop(session.id, None)
+
+    def locale(self, session: WebSession) -> str | None:
+        return self._locales.get(session.id)
+
+    def set_locale(self, session: WebSession, locale: str) -> None:
+        if session.id in self._sessions:
+            self._locales[session.id] = locale
 
     def revoke_user(self, telegram_id: int) -> int:
         """End every session of one user; how many there were."""
         ended = [sid for sid, s in self._sessions.items() if s.telegram_id == telegram_id]
         for sid in ended:
             del self._sessions[sid]
+            self._locales.pop(sid, None)
         return len(ended)

@@ -12,12 +12,13 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
-from markupsafe import Markup
 
 from bot.filing import states
 from bot.filing.errors import FilingError
 from bot.services import Services
 from bot.webdesk.signin import WebDesk, WebDeskError, WebSession
+from handlers.web import labels
+from handlers.web.labels import Say
 from storage.records import User
 
 COOKIE = "cadrebot_desk"
@@ -26,6 +27,7 @@ DESK = web.AppKey("desk", WebDesk)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 USER = web.RequestKey("user", User)
 SESSION = web.RequestKey("session", WebSession)
+LOCALE = web.RequestKey("locale", str)
 # No inline script or style, nothing from elsewhere, no framing: injected markup can do nothing.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -45,19 +47,27 @@ def templates() -> jinja2.Environment:
     )
 
 
-def render(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
+def say(request: web.Request) -> Say:
     services = request.app[SERVICES]
-    locale = services.settings.locale
+    return Say(services.catalogue, request.get(LOCALE) or services.settings.locale)
 
-    def t(key: str, **more: object) -> Markup:
-        # The catalogue's templates are trusted HTML and it escapes every value it fills in.
-        return Markup(services.catalogue.t(locale, key, **more))
 
+def render(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
+    t = say(request)
     session = request.get(SESSION)
     html = (
         request.app[TEMPLATES]
         .get_template(name)
-        .render(t=t, lang=locale, csrf=session.csrf if session else "", user=request.get(USER), **values)
+        .render(
+            t=t,
+            lang=t.locale,
+            locales=labels.LOCALES,
+            # A refusal names nothing, not even the reference it refused, so the switch leads home.
+            here=request.path_qs if status < 400 else "/queue",
+            csrf=session.csrf if session else "",
+            user=request.get(USER),
+            **values,
+        )
     )
     return web.Response(text=html, content_type="text/html", status=status)
 
@@ -81,6 +91,8 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
     if found is None:
         return render(request, "message.html", status=401, key="web.session_ended")
     request[USER], request[SESSION] = found
+    desk, services = request.app[DESK], request.app[SERVICES]
+    request[LOCALE] = desk.locale(found[1]) or await services.locale_for(found[0].telegram_id)
     if request.method == "POST":
         form = await request.post()
         token = form.get("csrf")
@@ -132,7 +144,9 @@ async def queue(request: web.Request) -> web.Response:
     # Narrowing what the service already allowed this viewer to see; the query holds no filing data.
     wanted = {name: request.query.get(name, "") for name in ("state", "kind", "unit")}
     overdue = request.query.get("overdue") == "1"
-    units = sorted({(i.filing.unit_id, i.filing.unit_id) for i in items if i.filing.unit_id is not None})
+    t = say(request)
+    unit_ids = {i.filing.unit_id for i in items if i.filing.unit_id is not None}
+    units = sorted([(await labels.unit_name(t, services, u), u) for u in unit_ids])
     shown = [
         i
         for i in items
@@ -149,8 +163,21 @@ async def queue(request: web.Request) -> web.Response:
         overdue=overdue,
         states=sorted({i.filing.state for i in items}),
         kinds=sorted({i.filing.kind for i in items}),
-        units=[u for u, _ in units],
+        units=[{"id": u, "name": n} for n, u in units],
     )
+
+
+async def choose_locale(request: web.Request) -> web.StreamResponse:
+    """The zh/en switch: kept for this session only; the chat's own language setting stays as it was."""
+    form = await request.post()
+    locale = form_text(form, "locale")
+    if locale in labels.LOCALES:
+        request.app[DESK].set_locale(request[SESSION], locale)
+    back = form_text(form, "back")
+    # Only a path on this desk: the form cannot be turned into an open redirect.
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = "/queue"
+    return web.Response(status=303, headers={"Location": back})
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -162,13 +189,15 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/signin/{token}", signin_page)
     app.router.add_post("/signin", signin)
     app.router.add_post("/logout", logout)
+    app.router.add_post("/locale", choose_locale)
     app.router.add_get("/queue", queue)
     app.router.add_static("/static/", Path(__file__).parent / "static")
     add_filing_routes(app)
 
 
 async def filing_page(request: web.Request, status: int = 200, error: str | None = None) -> web.Response:
-    queries = request.app[SERVICES].filings.queries
+    services = request.app[SERVICES]
+    queries = services.filings.queries
     viewer = request[USER].telegram_id
     ref = request.match_info["ref"]
     try:
@@ -180,13 +209,20 @@ async def filing_page(request: web.Request, status: int = 200, error: str | None
     except FilingError as exc:
         # Another unit's filing and a guessed reference answer alike: nothing to see.
         return render(request, "message.html", status=404, key=exc.key)
+    t = say(request)
+    kb = services.knowledge.current.kb
+    decision = filing.decision or {}
     return render(
         request,
         "filing_page.html",
         status=status,
         filing=filing,
-        history=history,
-        deadlines=deadlines,
+        applicant=await labels.applicant(t, services, filing),
+        unit=await labels.unit_name(t, services, filing.unit_id),
+        fields=labels.field_rows(t, kb, filing, len(attachments)),
+        decision=decision,
+        history=labels.timeline_rows(t, services, history),
+        deadlines=labels.deadline_rows(t, services, deadlines),
         attachments=attachments,
         actions=actions,
         error=error,
@@ -196,7 +232,7 @@ async def filing_page(request: web.Request, status: int = 200, error: str | None
     )
 
 
-def _text(form: Any, name: str) -> str:
+def form_text(form: Any, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
@@ -210,17 +246,17 @@ async def act(request: web.Request) -> web.StreamResponse:
         if action == "accept":
             await workflow.accept(ref, actor)
         elif action == "request_info":
-            await workflow.request_info(ref, actor, _text(form, "message"))
+            await workflow.request_info(ref, actor, form_text(form, "message"))
         elif action == "note":
-            await workflow.add_internal_note(ref, actor, _text(form, "message"))
+            await workflow.add_internal_note(ref, actor, form_text(form, "message"))
         elif action == "message":
-            await workflow.message_cadre(ref, actor, _text(form, "message"))
+            await workflow.message_cadre(ref, actor, form_text(form, "message"))
         elif action == "decide":
             await workflow.decide(
                 ref,
                 actor,
-                _text(form, "outcome"),
-                _text(form, "reason"),
+                form_text(form, "outcome"),
+                form_text(form, "reason"),
                 {name: form.get(f"boundary_{name}") == "kept" for name in states.BOUNDARIES},
                 [int(d) for d in form.getall("distinction", []) if isinstance(d, str) and d.isdigit()],
             )

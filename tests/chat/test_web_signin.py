@@ -140,7 +140,9 @@ async def test_console_serves_the_desk_when_asked(settings, knowledge) -> None: 
 
     out = io.StringIO()
     stdin = io.StringIO("/web\n")
-    await _chat(settings.model_copy(update={"web_listen": "127.0.0.1:0"}), ADMIN, stdin, out, demo=False)
+    await _chat(
+        settings.model_copy(update={"web_listen": "127.0.0.1:0"}), ADMIN, stdin, out, demo=False, files_dir=None
+    )
     printed = out.getvalue()
     assert "web desk at http://127.0.0.1:" in printed
     assert "/signin/" in printed

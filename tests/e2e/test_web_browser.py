@@ -54,11 +54,19 @@ async def test_browser_signs_in_decides_and_the_cadre_is_told(chat: LocalChat, t
                     form.find_element(By.NAME, "reason").send_keys("程序合规，出于公心，未谋取私利，予以容错。")
                     form.find_element(By.CSS_SELECTOR, "button[type='submit']").click()
                     WebDriverWait(driver, 20).until(lambda d: "予以容错" in d.page_source)
+                    # The statistics page under the strict CSP: its chart is a PNG of the desk's own.
+                    driver.find_element(By.CSS_SELECTOR, "nav a[href='/stats']").click()
+                    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "img.chart"))
+                    chart = driver.find_element(By.CSS_SELECTOR, "img.chart")
+                    WebDriverWait(driver, 20).until(
+                        lambda d: d.execute_script("return arguments[0].naturalWidth", chart)
+                    )
+                    _shoot(driver, tmp_path, "stats-desktop")
 
             await asyncio.to_thread(browse)
         told = texts(chat.api.messages.values(), CADRE)
         assert ref in told and "予以容错" in told
         shots = await asyncio.to_thread(lambda: {p.name for p in tmp_path.glob("*.png")})
-        assert shots == {f"{page}-{size}.png" for page in ("queue", "filing") for size in SIZES}
+        assert shots == {f"{page}-{size}.png" for page in ("queue", "filing") for size in SIZES} | {"stats-desktop.png"}
     finally:
         await server.stop()
