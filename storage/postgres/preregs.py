@@ -60,6 +60,22 @@ class PgPreregs:
         )
         return [PreRegistration(**dict(r)) for r in rows]
 
+    async def by_units(self, unit_ids: list[int] | None, acknowledged: bool | None = None) -> list[PreRegistration]:
+        """Pre-registrations of the given units (None: every unit), oldest first; ``acknowledged``
+        True/False keeps only those acknowledged or not yet, None keeps both."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if unit_ids is not None:
+            if not unit_ids:
+                return []
+            params.append(list(unit_ids))
+            clauses.append(f"unit_id = ANY(${len(params)}::bigint[])")
+        if acknowledged is not None:
+            clauses.append("acknowledged_at IS NOT NULL" if acknowledged else "acknowledged_at IS NULL")
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = await self.db.fetch(f"SELECT * FROM preregistrations{where} ORDER BY created_at, id", *params)
+        return [PreRegistration(**dict(r)) for r in rows]
+
     async def acknowledge(self, ref: str, by: int, at: datetime) -> bool:
         """False when already acknowledged (the first acknowledgement stands)."""
         status = await self.db.execute(

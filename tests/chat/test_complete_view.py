@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import register, texts
-from tests.test_filing_chat import ANSWERS
-from tests.test_selfcheck_chat import _answer_all, _clean
+from tests.support.flows import ANSWERS, answer_selfcheck, clean_answer, register, texts
 
 CADRE, SUP = 2, 3
 
@@ -16,7 +14,7 @@ CADRE, SUP = 2, 3
 async def _request_after_selfcheck(chat: LocalChat) -> str:
     intro = await chat.send(CADRE, "/check")
     first = await chat.press_label(CADRE, intro[-1], "跳过")
-    result = await _answer_all(chat, CADRE, first[-1], _clean)
+    result = await answer_selfcheck(chat, CADRE, first[-1], clean_answer)
     step = await chat.press_label(CADRE, result[-1], "据此提交容错申请")
     for answer in ANSWERS:
         step = await chat.send(CADRE, answer)

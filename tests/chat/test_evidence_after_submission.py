@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import register, texts
-from tests.test_filing_chat import _fill_request
+from tests.support.flows import fill_request, register, texts
 
 CADRE, SUP = 2, 3
 
@@ -20,7 +19,7 @@ def _to(messages, chat_id: int) -> list:
 async def test_files_with_the_answer_and_from_my_are_on_file_and_shown(chat: LocalChat) -> None:
     await register(chat, CADRE, "cadre", "甲社区")
     await register(chat, SUP, "supervisor", "甲社区")
-    preview = await _fill_request(chat)  # one photo and one PDF in the form
+    preview = await fill_request(chat)  # one photo and one PDF in the form
     sent = await chat.press_label(CADRE, preview[-1], "确认提交")
     ref = re.search(r"RC-\d{4}-\d{6}", texts(sent, CADRE)).group(0)
 

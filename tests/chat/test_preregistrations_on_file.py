@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 
 from bot.runtime.local_chat import LocalChat
-from tests.conftest import register, texts
 from tests.support.clock import ManualClock
+from tests.support.flows import register, texts
 
 CADRE, SUP = 2, 3
 START = datetime(2026, 3, 10, 1, 0, tzinfo=UTC)  # 09:00 in Beijing

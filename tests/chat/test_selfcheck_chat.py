@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 from bot.runtime.local_chat import LocalChat
-from tests.support.flows import register, texts
-
-
-async def _answer_all(chat: LocalChat, user: int, last, choose) -> list:
-    questions = chat.services.knowledge.current.kb.selfcheck.questions
-    replies = []
-    for question in questions:
-        assert question.text in last.plain
-        replies = await chat.press(user, last, f"sc:a:{choose(question)}.{question.id}")
-        last = replies[-1] if replies else last
-        if not last.buttons or not any(d.startswith("sc:a:") for _, d in last.buttons):
-            break
-    return replies
+from tests.support.flows import answer_selfcheck, clean_answer, register, texts
 
 
 async def test_private_gain_gives_outside_with_reason_and_article(chat: LocalChat) -> None:
     await register(chat, 2, "cadre", "示例社区")
     intro = await chat.send(2, "/check")
     first_q = await chat.send(2, "暴雨时没签协议就租了抽水泵")
-    replies = await _answer_all(
+    replies = await answer_selfcheck(
         chat,
         2,
         first_q[-1],
@@ -33,16 +21,11 @@ async def test_private_gain_gives_outside_with_reason_and_article(chat: LocalCha
     assert any(d.startswith("kb:art:") for m in replies for _, d in m.buttons)
 
 
-def _clean(question) -> str:
-    harmful = question.group in ("boundaries", "never") or question.id in ("d-private", "d-ban")
-    return "no" if harmful else "yes"
-
-
-async def test_clean_answers_give_within(chat: LocalChat) -> None:
+async def testclean_answer_answers_give_within(chat: LocalChat) -> None:
     await register(chat, 2, "cadre", "示例社区")
     intro = await chat.send(2, "/check")
     first_q = await chat.press_label(2, intro[-1], "跳过")
-    replies = await _answer_all(chat, 2, first_q[-1], _clean)
+    replies = await answer_selfcheck(chat, 2, first_q[-1], clean_answer)
     assert "可能在容错范围内" in texts(replies)
 
 

@@ -12,8 +12,7 @@ from bot.kb.service import KnowledgeService
 from bot.ops.audit import verify_storage
 from bot.runtime.local_chat import LocalChat
 from storage.postgres.storage import PostgresStorage
-from tests.conftest import texts
-from tests.test_filing_chat import ANSWERS, CADRE, OTHER_SUPERVISOR, SUPERVISOR, _fill_request, _setup
+from tests.support.flows import ANSWERS, fill_request, register, texts
 
 
 @pytest.fixture
@@ -21,12 +20,21 @@ def pg_settings(settings: Settings, pg_url: str) -> Settings:
     return settings.model_copy(update={"db_url": pg_url})
 
 
+CADRE, SUPERVISOR, OTHER_SUPERVISOR = 2, 3, 4
+
+
+async def _setup(chat) -> None:
+    await register(chat, CADRE, "cadre", "甲社区")
+    await register(chat, SUPERVISOR, "supervisor", "甲社区")
+    await register(chat, OTHER_SUPERVISOR, "supervisor", "乙社区")
+
+
 async def test_request_filed_and_notified_on_postgres(pg_settings: Settings, knowledge: KnowledgeService) -> None:
     chat = await LocalChat.start(pg_settings, KnowledgeService(knowledge.current))
     try:
         assert isinstance(chat.services.storage, PostgresStorage)
         await _setup(chat)
-        preview = await _fill_request(chat)
+        preview = await fill_request(chat)
         submitted = await chat.press_label(CADRE, preview[-1], "确认提交")
         found = re.search(r"RC-\d{4}-\d{6}", texts(submitted, CADRE))
         assert found is not None

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import start_web
-from tests.conftest import ADMIN
-from tests.e2e.web_desk import forged, signed_in
-from tests.test_supervise_chat import FOREIGN, SUP, _filed
+from tests.support.flows import ADMIN, FOREIGN, SUP, filed
+from tests.support.webdesk import forged, signed_in
 
 
 async def test_admin_sees_the_chain_status_and_a_tampered_entry(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     server = await start_web(chat.application, chat.services, "127.0.0.1:0")
     try:
         async with signed_in(chat, server, ADMIN) as desk:
@@ -28,7 +27,7 @@ async def test_admin_sees_the_chain_status_and_a_tampered_entry(chat: LocalChat)
 
 
 async def test_supervisors_read_only_their_filings_trail(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     server = await start_web(chat.application, chat.services, "127.0.0.1:0")
     try:
         async with signed_in(chat, server, SUP) as desk:

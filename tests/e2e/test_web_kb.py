@@ -5,13 +5,12 @@ from __future__ import annotations
 from bot.kb import admin as kb_admin
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import start_web
-from tests.conftest import ADMIN
-from tests.e2e.web_desk import forged, signed_in
-from tests.test_supervise_chat import SUP, _filed
+from tests.support.flows import ADMIN, SUP, filed
+from tests.support.webdesk import forged, signed_in
 
 
 async def test_admin_reads_versions_and_a_diff(chat: LocalChat) -> None:
-    await _filed(chat)
+    await filed(chat)
     services = chat.services
     before = services.knowledge.current.version
     case = services.knowledge.current.kb.cases[0]

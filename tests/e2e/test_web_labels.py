@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import start_web
-from tests.conftest import ADMIN
-from tests.e2e.web_desk import forged, signed_in
-from tests.test_supervise_chat import CADRE, FOREIGN, SUP, _filed
+from tests.support.flows import ADMIN, CADRE, FOREIGN, SUP, filed
+from tests.support.webdesk import forged, signed_in
 
 
 async def test_filing_page_names_everything_from_the_catalogue(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     await chat.services.filings.workflow.accept(ref, SUP)
     await chat.services.filings.workflow.add_internal_note(ref, SUP, "内部意见：核实会议纪要")
     server = await start_web(chat.application, chat.services, "127.0.0.1:0")
@@ -35,7 +34,7 @@ async def test_filing_page_names_everything_from_the_catalogue(chat: LocalChat) 
 
 
 async def test_language_switch_is_a_form_and_stays_for_the_session(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     server = await start_web(chat.application, chat.services, "127.0.0.1:0")
     try:
         async with signed_in(chat, server, SUP) as desk:
@@ -58,7 +57,7 @@ async def test_language_switch_is_a_form_and_stays_for_the_session(chat: LocalCh
 
 
 async def test_roles_forgeries_and_other_units(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     server = await start_web(chat.application, chat.services, "127.0.0.1:0")
     try:
         async with signed_in(chat, server, ADMIN) as desk:
@@ -80,7 +79,7 @@ async def test_roles_forgeries_and_other_units(chat: LocalChat) -> None:
 
 
 async def test_a_decided_and_corrected_filing_shows_its_decision_in_words(chat: LocalChat) -> None:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     workflow = chat.services.filings.workflow
     await workflow.accept(ref, SUP)
     kept = {"law": True, "org_interest": True, "others_rights": True}

@@ -8,16 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import start_web
-from tests.conftest import ADMIN, texts
-from tests.e2e.web_desk import forged, signed_in
-from tests.test_supervise_chat import CADRE, FOREIGN, SUP, SUP2, _filed
+from tests.support.flows import ADMIN, CADRE, FOREIGN, SUP, SUP2, filed, texts
+from tests.support.webdesk import forged, signed_in
 
 REASON = "复核认为价格差异在应急合理范围内，出于公心，应予容错。"
 CLEARING = "经复核，该同志应急采购行为符合容错条件，特此澄清，消除影响。"
 
 
 async def _drawn(chat: LocalChat) -> str:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     workflow = chat.services.filings.workflow
     await workflow.accept(ref, SUP)
     await workflow.decide(

@@ -9,16 +9,15 @@ import openpyxl
 
 from bot.runtime.local_chat import LocalChat
 from bot.runtime.web import start_web
-from tests.conftest import ADMIN
-from tests.e2e.web_desk import forged, signed_in
-from tests.test_supervise_chat import FOREIGN, SUP, _filed
+from tests.support.flows import ADMIN, FOREIGN, SUP, filed
+from tests.support.webdesk import forged, signed_in
 
 REASON = "程序合规，出于公心，未谋取私利，符合先行先试情形，予以容错。"
 KEPT = {"law": True, "org_interest": True, "others_rights": True}
 
 
 async def _decided(chat: LocalChat) -> str:
-    ref, _ = await _filed(chat)
+    ref, _ = await filed(chat)
     await chat.services.filings.workflow.accept(ref, SUP)
     await chat.services.filings.workflow.decide(ref, SUP, "tolerated", REASON, KEPT, [1])
     return ref

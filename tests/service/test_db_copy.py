@@ -17,7 +17,7 @@ from storage.postgres.storage import PostgresStorage
 from storage.records import Role
 from storage.sqlite.storage import SqliteStorage
 from tests.support.clock import ManualClock
-from tests.test_filing_support import BOUNDS_OK, CADRE_A, REASON, REQUEST, START, SUP_A1, make_service
+from tests.support.world import BOUNDS_OK, CADRE_A, REASON, REQUEST, START, SUP_A1, make_service
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

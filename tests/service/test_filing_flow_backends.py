@@ -11,7 +11,7 @@ from bot.ops.audit import verify_storage
 from bot.users import UserService
 from storage.protocols import Storage
 from tests.support.clock import ManualClock
-from tests.test_filing_support import (
+from tests.support.world import (
     ADMIN,
     BOUNDS_OK,
     CADRE_A,

@@ -344,6 +344,23 @@ async def test_preregistrations(storage: Storage) -> None:
     assert not await storage.preregs.acknowledge(prereg.ref, 6, T0 + timedelta(hours=2))
     got = await storage.preregs.get(prereg.ref)
     assert got is not None and (got.acknowledged_by, got.acknowledged_at) == (5, T0 + timedelta(hours=1))
+    unit = await storage.units.get_or_create("东区")
+    placed, _ = await storage.preregs.create(
+        ref="PR-2026-0004",
+        cadre_id=11,
+        unit_id=unit.id,
+        what="临时封路",
+        why_urgent="塌方",
+        expected_cost="无",
+        idempotency_key="p4",
+        at=T0 + timedelta(2),
+    )
+    everything = ["PR-2026-0001", "PR-2026-0003", "PR-2026-0004"]  # oldest first
+    assert [p.ref for p in await storage.preregs.by_units(None)] == everything
+    assert [p.ref for p in await storage.preregs.by_units([unit.id])] == [placed.ref]
+    assert await storage.preregs.by_units([]) == []
+    assert [p.ref for p in await storage.preregs.by_units(None, acknowledged=True)] == [prereg.ref]
+    assert [p.ref for p in await storage.preregs.by_units(None, acknowledged=False)] == everything[1:]
 
 
 async def test_deadlines(storage: Storage) -> None:

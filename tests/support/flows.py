@@ -63,3 +63,21 @@ async def filed(chat: LocalChat) -> tuple[str, list]:
     ref = found.group(0)
     notice = next(m for m in sent if m.chat_id == SUP and ref in m.plain)
     return ref, [notice]
+
+
+async def answer_selfcheck(chat: LocalChat, user: int, last, choose) -> list:
+    """Answer every self-check question by pressing what ``choose(question)`` picks."""
+    questions = chat.services.knowledge.current.kb.selfcheck.questions
+    replies = []
+    for question in questions:
+        assert question.text in last.plain
+        replies = await chat.press(user, last, f"sc:a:{choose(question)}.{question.id}")
+        last = replies[-1] if replies else last
+        if not last.buttons or not any(d.startswith("sc:a:") for _, d in last.buttons):
+            break
+    return replies
+
+
+def clean_answer(question) -> str:
+    harmful = question.group in ("boundaries", "never") or question.id in ("d-private", "d-ban")
+    return "no" if harmful else "yes"
