@@ -146,16 +146,9 @@ class FilingQueries:
     ) -> list[PreRegistration]:
         """Pre-registrations matching the criteria of :meth:`search`; they have no state and no
         filing kind, so a search by either finds none."""
-        viewer = await self.access.viewer(viewer_id)
-        if viewer.role not in SUPERVISING:
-            raise AccessError("filing.error.not_allowed")
+        units = await self._search_scope(viewer_id, unit_id)
         if state is not None or kind is not None:
             return []
-        units = await self.ctx.users.visible_units(viewer)
-        if unit_id is not None:
-            if units is not None and unit_id not in units:
-                return []
-            units = [unit_id]
         if ref is not None:
             canonical = normalize_ref(ref)
             prereg = await self.ctx.storage.preregs.get(canonical) if canonical else None
@@ -187,28 +180,30 @@ class FilingQueries:
         Supervisors and admins only; criteria outside the viewer's units simply match nothing.
         ``date_from``/``date_to`` bound the filing time, [from, to).
         """
-        viewer = await self.access.viewer(viewer_id)
-        if viewer.role not in SUPERVISING:
-            raise AccessError("filing.error.not_allowed")
-        units = await self.ctx.users.visible_units(viewer)
-        if unit_id is not None:
-            if units is not None and unit_id not in units:
-                return []
-            units = [unit_id]
+        units = await self._search_scope(viewer_id, unit_id)
         if ref is not None:
             canonical = normalize_ref(ref)
             filing = await self.ctx.storage.filings.get(canonical) if canonical else None
             found = [filing] if filing and (units is None or filing.unit_id in units) else []
         else:
             found = await self.ctx.storage.filings.by_units(units, [state] if state else None, kind)
-        start = date_from if date_from else None
-        end = date_to if date_to else None
         return [
             f
             for f in found
             if (cadre_id is None or f.cadre_id == cadre_id)
             and (state is None or f.state == state)
             and (kind is None or f.kind == kind)
-            and (start is None or f.created_at >= start)
-            and (end is None or f.created_at < end)
+            and (date_from is None or f.created_at >= date_from)
+            and (date_to is None or f.created_at < date_to)
         ]
+
+    async def _search_scope(self, viewer_id: int, unit_id: int | None) -> list[int] | None:
+        """The units a search covers: the viewer's (None: every unit), or the one asked for if it is
+        theirs ([]: it is not, so nothing matches). Supervisors and admins only."""
+        viewer = await self.access.viewer(viewer_id)
+        if viewer.role not in SUPERVISING:
+            raise AccessError("filing.error.not_allowed")
+        units = await self.ctx.users.visible_units(viewer)
+        if unit_id is None:
+            return units
+        return [] if units is not None and unit_id not in units else [unit_id]
