@@ -1,7 +1,7 @@
 """Verify the audit log's hash chain: any edited, deleted or reordered entry is reported.
 
 Each entry's hash covers the previous entry's hash, its time, actor, action, subject and payload
-(:func:`storage.sqlite.audit.entry_hash`). Editing an entry breaks its own hash; deleting one
+(:func:`storage.audit_chain.entry_hash`). Editing an entry breaks its own hash; deleting one
 breaks the next entry's ``prev_hash`` link (and leaves an id gap); swapping two breaks both the
 links and the id order. Deleting the *newest* entries, or rewriting the history and re-hashing it,
 cannot be seen from the chain alone: the seal (storage/audit_seal.py) catches both, with a MAC per
@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from storage.audit_chain import GENESIS, entry_hash
 from storage.audit_seal import AuditSeal
 from storage.records import AuditEntry
-from storage.sqlite.audit import GENESIS, entry_hash
 
 ProblemKind = Literal[
     "edited",

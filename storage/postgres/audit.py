@@ -1,4 +1,4 @@
-"""The audit chain on PostgreSQL: the same hash chain and HMAC as storage/sqlite/audit.py.
+"""The audit chain on PostgreSQL: the chain of storage/audit_chain.py, its head serialised by an advisory lock.
 
 A chain needs one head at a time. SQLite gets that from its single writer; here every append
 takes a transaction-scoped advisory lock first, so concurrent appends (tasks, processes) read the
@@ -9,14 +9,13 @@ gap-free (as `audit verify` requires) even when an append's transaction rolls ba
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from storage.audit_chain import GENESIS, advance_anchor, encode_payload, entry_hash
 from storage.audit_seal import AuditSeal
 from storage.postgres.db import PgDatabase
 from storage.records import AuditEntry
-from storage.sqlite.audit import GENESIS, entry_hash
 
 _CHAIN_LOCK = 0x61756469  # pg_advisory_xact_lock key of the chain head ("audi")
 
@@ -47,7 +46,7 @@ class PgAudit:
         self.seal.advance(last_id, last_hash, keyed_from=keyed_from, force=True)
 
     async def append(self, actor: int | None, action: str, subject: str, payload: dict[str, Any]) -> AuditEntry:
-        encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+        encoded = encode_payload(payload)
         async with self.db.transaction():
             await self.db.execute("SELECT pg_advisory_xact_lock($1)", _CHAIN_LOCK)
             at = datetime.now(UTC).isoformat(timespec="microseconds")  # taken under the lock: ascends with id
@@ -71,7 +70,7 @@ class PgAudit:
             if self.seal is not None:
                 seal = self.seal
                 # Only once committed: an anchor on a rolled-back entry would look like a deleted tail.
-                self.db.after_commit(lambda: _advance(seal, entry_id, digest))
+                self.db.after_commit(lambda: advance_anchor(seal, entry_id, digest))
         return AuditEntry(
             id=entry_id,
             at=at,
@@ -87,10 +86,3 @@ class PgAudit:
     async def all(self) -> list[AuditEntry]:
         rows = await self.db.fetch("SELECT * FROM audit_log ORDER BY id")
         return [AuditEntry(**dict(r)) for r in rows]
-
-
-def _advance(seal: AuditSeal, entry_id: int, digest: str) -> None:
-    anchor = seal.read_anchor()
-    if anchor is None:
-        return  # lost anchor: see start_anchor
-    seal.advance(entry_id, digest, keyed_from=anchor.keyed_from)

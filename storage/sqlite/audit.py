@@ -3,21 +3,13 @@ and each entry is signed with a key kept outside the database (storage/audit_sea
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from storage.audit_chain import GENESIS, advance_anchor, encode_payload, entry_hash
 from storage.audit_seal import AuditSeal
 from storage.db import Database
 from storage.records import AuditEntry
-
-GENESIS = "0" * 64
-
-
-def entry_hash(prev_hash: str, at: str, actor: int | None, action: str, subject: str, payload: str) -> str:
-    body = json.dumps([prev_hash, at, actor, action, subject, payload], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 class SqliteAudit:
@@ -50,7 +42,7 @@ class SqliteAudit:
         self.seal.advance(last_id, last_hash, keyed_from=keyed_from, force=True)
 
     async def append(self, actor: int | None, action: str, subject: str, payload: dict[str, Any]) -> AuditEntry:
-        encoded = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+        encoded = encode_payload(payload)
         at = datetime.now(UTC).isoformat(timespec="microseconds")
         async with self.db.transaction():
             row = await self.db.fetchone("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
@@ -65,7 +57,7 @@ class SqliteAudit:
             if self.seal is not None:
                 seal = self.seal
                 # Only once committed: an anchor on a rolled-back entry would look like a deleted tail.
-                self.db.after_commit(lambda: _advance(seal, entry_id, digest))
+                self.db.after_commit(lambda: advance_anchor(seal, entry_id, digest))
         return AuditEntry(
             id=entry_id,
             at=at,
@@ -81,10 +73,3 @@ class SqliteAudit:
     async def all(self) -> list[AuditEntry]:
         rows = await self.db.fetchall("SELECT * FROM audit_log ORDER BY id")
         return [AuditEntry(**dict(r)) for r in rows]
-
-
-def _advance(seal: AuditSeal, entry_id: int, digest: str) -> None:
-    anchor = seal.read_anchor()
-    if anchor is None:
-        return  # lost anchor: see start_anchor
-    seal.advance(entry_id, digest, keyed_from=anchor.keyed_from)

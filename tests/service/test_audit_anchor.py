@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.ops.audit import verify_storage
+from storage.audit_chain import GENESIS, entry_hash
 from storage.audit_seal import AuditKeyError, AuditSeal, default_anchor_file, default_key_file
-from storage.sqlite.audit import GENESIS, entry_hash
 from storage.sqlite.storage import SqliteStorage
 from tests.support.paths import ROOT
 

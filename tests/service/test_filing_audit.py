@@ -42,7 +42,7 @@ async def test_edited_entry_is_detected(world: World) -> None:
 
 
 async def test_edited_entry_with_recomputed_hash_breaks_the_next_link(world: World) -> None:
-    from storage.sqlite.audit import entry_hash
+    from storage.audit_chain import entry_hash
 
     entries = await world.storage.audit.all()
     target = entries[2]
