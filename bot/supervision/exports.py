@@ -259,8 +259,32 @@ async def export_xlsx(
     """The XLSX one person takes out, and the audit entry saying who took which units' filings."""
     rows = await export_rows(storage, start=start, end=end, unit_ids=unit_ids, calendar=calendar, now=now)
     written = write_xlsx(rows, path, locale=locale)
-    await storage.audit.append(actor_id, "export.xlsx", "", {"start": str(start), "end": str(end), "units": unit_ids})
+    await _record_export(storage, actor_id, "export.xlsx", start, end, unit_ids)
     return written
+
+
+async def export_csv(
+    storage: Storage,
+    actor_id: int,
+    path: Path | str,
+    *,
+    start: date | None,
+    end: date | None,
+    unit_ids: list[int] | None,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> Path:
+    """The CSV of the same rows, and, like the XLSX, the audit entry of who took them."""
+    rows = await export_rows(storage, start=start, end=end, unit_ids=unit_ids, calendar=calendar, now=now)
+    written = write_csv(rows, path)
+    await _record_export(storage, actor_id, "export.csv", start, end, unit_ids)
+    return written
+
+
+async def _record_export(
+    storage: Storage, actor_id: int, action: str, start: date | None, end: date | None, unit_ids: list[int] | None
+) -> None:
+    await storage.audit.append(actor_id, action, "", {"start": str(start), "end": str(end), "units": unit_ids})
 
 
 def _width(text: str) -> int:

@@ -11,9 +11,8 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.supervision.chart import decisions_chart
-from bot.supervision.exports import export_xlsx
+from bot.supervision.exports import export_csv, export_xlsx
 from bot.supervision.stats import Stats, compute_stats
-from bot.webdesk.exports import export_csv
 from handlers.web.routes import LOCALE, SERVICES, USER, render
 
 # matplotlib's pyplot is not for two threads at once; the chart is drawn off the bot's loop, one at a time.
